@@ -1,0 +1,40 @@
+# Stackledger: `make run` to try it, `make test` for the whole suite.
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: install run test test-fast clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Stackledger needs Python 3.11 or newer: set PYTHON=python3.x"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Web server, Celery worker and beat on SQLite and the embedded broker. Ctrl-C stops all three.
+run: export DEBUG = 1
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py loaddata catalog
+	$(PY) manage.py seed_demo
+	@echo
+	@echo "  Stackledger is starting at http://127.0.0.1:$(PORT)"
+	@echo "  Log in as lead@example.com with password stackledger-demo (the demo organisation)."
+	@echo
+	PORT=$(PORT) $(VENV)/bin/honcho --procfile Procfile.dev start
+
+# The whole suite. On PostgreSQL and Redis when DATABASE_URL / CELERY_BROKER_URL are set.
+test: install
+	$(VENV)/bin/pytest
+
+# Everything but the tests that start real servers and worker processes.
+test-fast: install
+	$(VENV)/bin/pytest -m "not slow"
+
+clean:
+	rm -rf var .pytest_cache

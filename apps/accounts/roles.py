@@ -1,0 +1,67 @@
+"""The three roles, as Django groups, and what each may do.
+
+A user has one role. The groups are created by a data migration; their permissions are
+synced from ROLE_PERMISSIONS after every migrate, so a new model's permissions reach the
+roles as soon as its migration runs.
+"""
+
+from django.apps import apps as global_apps
+from django.db import DEFAULT_DB_ALIAS
+
+LEAD = "lead"
+EVALUATOR = "evaluator"
+VIEWER = "viewer"
+
+GROUP_NAMES = {LEAD: "Platform lead", EVALUATOR: "Evaluator", VIEWER: "Viewer"}
+ROLE_CHOICES = [(role, name) for role, name in GROUP_NAMES.items()]
+
+# Every role reads everything; these are what each may write, as app_label.codename.
+_WRITE = {
+    LEAD: [
+        "accounts.add_team",
+        "accounts.change_team",
+        "catalog.add_tool",
+        "catalog.change_tool",
+        "painpoints.add_painpoint",
+        "painpoints.change_painpoint",
+        "stack.add_stackentry",
+        "stack.change_stackentry",
+        "stack.add_mlmodel",
+        "stack.change_mlmodel",
+    ],
+    EVALUATOR: [
+        "painpoints.add_painpoint",
+        "painpoints.change_painpoint",
+        "stack.add_stackentry",
+    ],
+    VIEWER: [],
+}
+_READ_APPS = ["accounts", "catalog", "painpoints", "stack"]
+
+
+def permissions_for(role: str, Permission) -> list:
+    """The Permission rows a role's group should hold."""
+    perms = list(
+        Permission.objects.filter(
+            content_type__app_label__in=_READ_APPS, codename__startswith="view_"
+        )
+    )
+    for name in _WRITE[role]:
+        app_label, codename = name.split(".")
+        perms.extend(
+            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        )
+    return perms
+
+
+def sync_role_permissions(sender=None, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs):
+    """post_migrate: give each role's group exactly the permissions listed above."""
+    try:
+        Group = apps.get_model("auth", "Group")
+        Permission = apps.get_model("auth", "Permission")
+    except LookupError:
+        return
+    for role, group_name in GROUP_NAMES.items():
+        group = Group.objects.using(using).filter(name=group_name).first()
+        if group is not None:
+            group.permissions.set(permissions_for(role, Permission))

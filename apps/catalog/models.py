@@ -1,0 +1,91 @@
+from django.db import models
+
+
+class CategoryManager(models.Manager):
+    def get_by_natural_key(self, key):
+        return self.get(key=key)
+
+
+class Category(models.Model):
+    """One of the MLOps capabilities a stack is made of: experiment tracking, serving, ...
+
+    The minimum viable stack (seed rule 3) is five categories with one tool each; the others
+    are justified only by their trigger (rule 4).
+    """
+
+    key = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    in_minimum_stack = models.BooleanField(
+        default=False, help_text="Part of the minimum viable stack for the first 5-10 models."
+    )
+    max_adopted = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many adopted tools the category allows before it counts as overlap. "
+        "Empty: no limit.",
+    )
+    trigger = models.TextField(
+        blank=True,
+        help_text="The pain point that justifies a category beyond the minimum stack.",
+    )
+
+    objects = CategoryManager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.key,)
+
+
+class ToolManager(models.Manager):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+class Tool(models.Model):
+    """A product in the catalogue, with what the seed says of it."""
+
+    class Hosting(models.TextChoices):
+        SELF_HOSTED = "self-hosted", "Open source, self-hosted"
+        SAAS = "saas", "SaaS"
+        CLOUD_MANAGED = "cloud-managed", "Cloud-managed"
+        LIBRARY = "library", "Library or plain code"
+
+    class Complexity(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    categories = models.ManyToManyField(Category, related_name="tools")
+    hosting = models.CharField(max_length=20, choices=Hosting.choices)
+    complexity = models.CharField(max_length=10, choices=Complexity.choices)
+    complexity_note = models.CharField(max_length=200, blank=True)
+    strengths = models.TextField(blank=True)
+    weaknesses = models.TextField(blank=True)
+    best_for = models.TextField(blank=True)
+    kubernetes_native = models.BooleanField(
+        default=False, help_text="Assumes a Kubernetes cluster the team already operates."
+    )
+    discontinued = models.BooleanField(default=False)
+    discontinued_note = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+
+    objects = ToolManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)

@@ -1,0 +1,43 @@
+"""System checks for settings that would silently break the product in production."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Warning, register
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+
+
+@register()
+def check_production_settings(app_configs, **kwargs):
+    if settings.DEBUG:
+        return []
+    problems = []
+    if not settings.EMAIL_HOST:
+        problems.append(
+            Warning(
+                "EMAIL_HOST is not set, so emails to tool owners are printed to the console "
+                "instead of being sent.",
+                hint="Set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD).",
+                id="stackledger.W001",
+            )
+        )
+    if settings.EMBEDDED_BROKER:
+        problems.append(
+            Warning(
+                "CELERY_BROKER_URL is not set, so background jobs use the embedded file broker, "
+                "which only works when the web server and the workers share one disk.",
+                hint="Set CELERY_BROKER_URL to a Redis URL, e.g. redis://redis:6379/0.",
+                id="stackledger.W002",
+            )
+        )
+    if urlsplit(settings.SITE_URL).hostname in LOCAL_HOSTS:
+        problems.append(
+            Warning(
+                f"SITE_URL is {settings.SITE_URL}, so links in emails point at this machine "
+                "itself rather than where people reach Stackledger.",
+                hint="Set SITE_URL to the public address, e.g. https://stackledger.example.com.",
+                id="stackledger.W003",
+            )
+        )
+    return problems

@@ -1,0 +1,11 @@
+from celery import shared_task
+
+from apps.health.models import Heartbeat
+
+WORKER = "worker"
+
+
+@shared_task
+def beat():
+    """Scheduled every minute: record that beat and a worker are both running."""
+    Heartbeat.beat(WORKER)

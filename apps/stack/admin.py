@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from apps.stack.models import LifecycleTransition, MLModel, StackEntry
+
+
+class TransitionInline(admin.TabularInline):
+    model = LifecycleTransition
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_lifecycle", "to_lifecycle", "by", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StackEntry)
+class StackEntryAdmin(admin.ModelAdmin):
+    list_display = ["tool", "lifecycle", "owner", "team", "licence_per_month", "ops_hours_per_month"]
+    list_filter = ["lifecycle", "team", "tool__categories", "capability", "integration", "operational_cost"]
+    list_select_related = ["tool", "owner", "team"]
+    search_fields = ["tool__name", "owner__email", "notes"]
+    autocomplete_fields = ["owner"]
+    filter_horizontal = ["pain_points"]
+    inlines = [TransitionInline]
+    readonly_fields = ["adopted_on", "retired_on"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # retiring never deletes: the history stays
+
+    def get_readonly_fields(self, request, obj=None):
+        # Lifecycle moves go through the stack pages, which apply the adoption rules.
+        return [*self.readonly_fields, "lifecycle"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            obj.transitions.create(
+                to_lifecycle=obj.lifecycle, by=request.user, note="Created in the admin."
+            )
+
+
+@admin.register(MLModel)
+class MLModelAdmin(admin.ModelAdmin):
+    list_display = ["name", "stage", "team", "owner"]
+    list_filter = ["stage", "team"]
+    list_select_related = ["team", "owner"]
+    search_fields = ["name", "description"]
+    autocomplete_fields = ["owner", "tracker", "registry", "serving", "monitoring"]

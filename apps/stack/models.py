@@ -1,0 +1,230 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from apps.accounts.models import Team
+from apps.catalog.models import Tool
+from apps.painpoints.models import PainPoint
+
+
+class Lifecycle(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    EVALUATING = "evaluating", "Evaluating"
+    ADOPTED = "adopted", "Adopted"
+    FLAGGED = "flagged", "Flagged for removal"
+    RETIRED = "retired", "Retired"
+    REJECTED = "rejected", "Rejected"
+
+
+# Where an entry may go from each lifecycle state. Nothing is ever deleted: a retired or
+# rejected tool can only be proposed again.
+TRANSITIONS = {
+    Lifecycle.PROPOSED: {Lifecycle.EVALUATING, Lifecycle.ADOPTED, Lifecycle.REJECTED},
+    Lifecycle.EVALUATING: {Lifecycle.ADOPTED, Lifecycle.REJECTED, Lifecycle.PROPOSED},
+    Lifecycle.ADOPTED: {Lifecycle.FLAGGED, Lifecycle.RETIRED},
+    Lifecycle.FLAGGED: {Lifecycle.ADOPTED, Lifecycle.RETIRED},
+    Lifecycle.RETIRED: {Lifecycle.PROPOSED},
+    Lifecycle.REJECTED: {Lifecycle.PROPOSED},
+}
+
+# Entries that are part of the stack today: they count for overlap, cost and review.
+IN_USE = [Lifecycle.ADOPTED, Lifecycle.FLAGGED]
+
+
+class Verdict(models.TextChoices):
+    PENDING = "pending", "Not assessed"
+    PASS = "pass", "Pass"
+    FAIL = "fail", "Fail"
+
+
+FILTERS = {
+    "capability": "Capability",
+    "integration": "Integration",
+    "operational_cost": "Operational cost",
+}
+
+
+class TransitionError(Exception):
+    """A lifecycle move that the rules refuse; `reasons` says why, one sentence each."""
+
+    def __init__(self, reasons):
+        self.reasons = list(reasons)
+        super().__init__("; ".join(self.reasons))
+
+
+class StackEntry(models.Model):
+    """The organisation's use of one catalogue tool, from proposal to retirement.
+
+    It carries the single owner, the pain points the tool answers, the three adoption
+    filters (seed rule 2) and what the tool costs to keep.
+    """
+
+    tool = models.OneToOneField(Tool, on_delete=models.PROTECT, related_name="stack_entry")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="stack_entries"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_entries",
+    )
+    lifecycle = models.CharField(
+        max_length=12, choices=Lifecycle.choices, default=Lifecycle.PROPOSED
+    )
+    pain_points = models.ManyToManyField(PainPoint, blank=True, related_name="stack_entries")
+
+    capability = models.CharField(max_length=8, choices=Verdict.choices, default=Verdict.PENDING)
+    capability_rationale = models.TextField(blank=True)
+    integration = models.CharField(max_length=8, choices=Verdict.choices, default=Verdict.PENDING)
+    integration_rationale = models.TextField(blank=True)
+    operational_cost = models.CharField(
+        max_length=8, choices=Verdict.choices, default=Verdict.PENDING
+    )
+    operational_cost_rationale = models.TextField(blank=True)
+
+    licence_per_month = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("0"), help_text="In the org's currency."
+    )
+    ops_hours_per_month = models.DecimalField(
+        max_digits=6,
+        decimal_places=1,
+        default=Decimal("0"),
+        help_text="Engineer hours a month spent keeping it running.",
+    )
+    notes = models.TextField(blank=True)
+    adopted_on = models.DateField(null=True, blank=True)
+    retired_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["tool__name"]
+        verbose_name_plural = "stack entries"
+        indexes = [models.Index(fields=["lifecycle"])]
+
+    def __str__(self):
+        return self.tool.name
+
+    def verdicts(self) -> list[tuple[str, str, str, str]]:
+        """(field, label, verdict, rationale) for each of the three filters, in order."""
+        return [
+            (field, label, getattr(self, field), getattr(self, f"{field}_rationale"))
+            for field, label in FILTERS.items()
+        ]
+
+    @property
+    def is_unassessed(self) -> bool:
+        """Adopted before anyone passed it through the three filters (a legacy entry)."""
+        return self.lifecycle in IN_USE and any(
+            verdict == Verdict.PENDING for _, _, verdict, _ in self.verdicts()
+        )
+
+    def adoption_blockers(self) -> list[str]:
+        """Why this entry may not be adopted yet; empty when it may (seed rules 1 and 2)."""
+        reasons = []
+        for _, label, verdict, rationale in self.verdicts():
+            if verdict == Verdict.FAIL:
+                reasons.append(f"It failed the {label.lower()} filter: {rationale or 'no rationale given'}.")
+            elif verdict == Verdict.PENDING:
+                reasons.append(f"The {label.lower()} filter has not been assessed.")
+        if not any(p.named_today for p in self.pain_points.all()):
+            reasons.append("No pain point named today justifies it (anticipated needs do not count).")
+        if self.owner_id is None:
+            reasons.append("It has no owner.")
+        return reasons
+
+    def allowed_moves(self) -> list[str]:
+        return sorted(TRANSITIONS[Lifecycle(self.lifecycle)])
+
+    @transaction.atomic
+    def move_to(self, lifecycle: str, *, by=None, now=None, note: str = "") -> "LifecycleTransition":
+        """Move to another lifecycle state under the rules, and record who did it and when."""
+        now = now or timezone.now()
+        target = Lifecycle(lifecycle)
+        current = Lifecycle(self.lifecycle)
+        if target not in TRANSITIONS[current]:
+            raise TransitionError(
+                [f"A {current.label.lower()} entry cannot become {target.label.lower()}."]
+            )
+        if target == Lifecycle.ADOPTED and current != Lifecycle.FLAGGED:
+            blockers = self.adoption_blockers()
+            if blockers:
+                raise TransitionError(blockers)
+            self.adopted_on = now.date()
+        if target == Lifecycle.RETIRED:
+            self.retired_on = now.date()
+        if target == Lifecycle.PROPOSED:
+            self.retired_on = None
+        self.lifecycle = target
+        self.save()
+        return self.transitions.create(
+            from_lifecycle=current, to_lifecycle=target, by=by, at=now, note=note
+        )
+
+
+class LifecycleTransition(models.Model):
+    """One dated step in a stack entry's lifecycle, with who made it."""
+
+    entry = models.ForeignKey(StackEntry, on_delete=models.CASCADE, related_name="transitions")
+    from_lifecycle = models.CharField(max_length=12, choices=Lifecycle.choices, blank=True)
+    to_lifecycle = models.CharField(max_length=12, choices=Lifecycle.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["entry", "at"])]
+
+    def __str__(self):
+        return f"{self.entry}: {self.from_lifecycle or 'new'} → {self.to_lifecycle}"
+
+
+class MLModel(models.Model):
+    """An ML model the organisation runs or is building, and the stack entries it depends on.
+
+    Models in production set the stage of the organisation (seed rule 7); the four links are
+    its deployment path (rule 9).
+    """
+
+    class Stage(models.TextChoices):
+        DEVELOPMENT = "development", "In development"
+        STAGING = "staging", "Staging"
+        PRODUCTION = "production", "In production"
+        RETIRED = "retired", "Retired"
+
+    name = models.CharField(max_length=150, unique=True)
+    description = models.TextField(blank=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="ml_models"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.DEVELOPMENT)
+    tracker = models.ForeignKey(
+        StackEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    registry = models.ForeignKey(
+        StackEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    serving = models.ForeignKey(
+        StackEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    monitoring = models.ForeignKey(
+        StackEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "model"
+        indexes = [models.Index(fields=["stage"])]
+
+    def __str__(self):
+        return self.name

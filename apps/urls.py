@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.stack import views as stack_views
+
+urlpatterns = [
+    path("", stack_views.overview, name="overview"),
+    path("tools/", include("apps.catalog.urls")),
+    path("tools/<slug:slug>/propose/", stack_views.tool_propose, name="tool-propose"),
+    path("stack/", include("apps.stack.urls")),
+    path("pain-points/", include("apps.painpoints.urls")),
+    path("accounts/", include("apps.accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "Stackledger administration"
+admin.site.site_title = "Stackledger"

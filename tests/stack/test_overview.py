@@ -1,0 +1,92 @@
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from apps.catalog.models import Tool
+from apps.stack.models import Lifecycle, StackEntry
+
+
+def adopt(tool_name, **fields):
+    return StackEntry.objects.create(
+        tool=Tool.objects.get(name=tool_name), lifecycle=Lifecycle.ADOPTED, **fields
+    )
+
+
+def test_it_shows_the_stack_by_category_with_owner_and_cost(viewer_client, catalog, alice):
+    adopt("MLflow", owner=alice, licence_per_month=Decimal("0"), ops_hours_per_month=Decimal("4"))
+    adopt("Weights & Biases", licence_per_month=Decimal("1200"))
+    response = viewer_client.get("/")
+    page = response.content.decode()
+    assert "Experiment tracking" in page
+    assert "Alice" in page
+    assert "no owner" in page
+    assert "1,200" in page
+    rows = {row.category.key: row for row in response.context["rows"]}
+    assert [e.tool.name for e in rows["experiment-tracking"].entries] == ["MLflow", "Weights & Biases"]
+    assert rows["model-serving"].entries == []
+
+
+def test_it_highlights_an_overlap_in_a_one_tool_category(viewer_client, catalog):
+    adopt("MLflow")
+    adopt("Weights & Biases")
+    page = viewer_client.get("/").content.decode()
+    assert "overlap: 2 tools, 1 allowed" in page
+
+
+def test_it_marks_an_empty_minimum_stack_category(viewer_client, catalog):
+    adopt("MLflow")
+    rows = {row.category.key: row for row in viewer_client.get("/").context["rows"]}
+    assert rows["model-serving"].is_gap
+    assert not rows["experiment-tracking"].is_gap
+    assert not rows["feature-store"].is_gap  # beyond the minimum: empty is right
+
+
+def test_retired_and_rejected_tools_are_not_on_the_overview(viewer_client, catalog):
+    StackEntry.objects.create(tool=Tool.objects.get(name="Seldon Core"), lifecycle=Lifecycle.RETIRED)
+    StackEntry.objects.create(tool=Tool.objects.get(name="Kubeflow Pipelines"), lifecycle=Lifecycle.REJECTED)
+    page = viewer_client.get("/").content.decode()
+    assert "Seldon Core" not in page and "Kubeflow Pipelines" not in page
+
+
+def test_it_warns_when_background_jobs_have_not_run(viewer_client, catalog):
+    assert "is the worker running?" in viewer_client.get("/").content.decode()
+
+
+def test_it_sums_the_monthly_cost_of_tools_in_use(viewer_client, catalog):
+    adopt("MLflow", licence_per_month=Decimal("100"), ops_hours_per_month=Decimal("4"))
+    adopt("Grafana", licence_per_month=Decimal("50"), ops_hours_per_month=Decimal("1.5"))
+    StackEntry.objects.create(
+        tool=Tool.objects.get(name="Prefect"), lifecycle=Lifecycle.EVALUATING,
+        licence_per_month=Decimal("999"),
+    )
+    cost = viewer_client.get("/").context["cost"]
+    assert cost == {"licence": Decimal("150"), "hours": Decimal("5.5")}
+
+
+@pytest.mark.parametrize("url", ["/", "/stack/", "/pain-points/", "/tools/"])
+def test_pages_use_a_fixed_number_of_queries_on_the_demo(
+    viewer_client, catalog, url, django_assert_max_num_queries
+):
+    call_command("seed_demo", verbosity=0)
+    with django_assert_max_num_queries(12):
+        assert viewer_client.get(url).status_code == 200
+
+
+def test_the_stack_list_filters_by_lifecycle(viewer_client, catalog):
+    adopt("MLflow")
+    StackEntry.objects.create(tool=Tool.objects.get(name="Prefect"), lifecycle=Lifecycle.EVALUATING)
+    page = viewer_client.get("/stack/?lifecycle=evaluating").content.decode()
+    assert "Prefect" in page and "MLflow" not in page
+
+
+def test_the_stack_list_paginates(viewer_client, db):
+    for n in range(30):
+        StackEntry.objects.create(
+            tool=Tool.objects.create(name=f"Tool {n:02}", slug=f"tool-{n:02}", hosting="saas", complexity="low")
+        )
+    first = viewer_client.get("/stack/")
+    assert len(first.context["page"].object_list) == 25
+    assert "Page 1 of 2" in first.content.decode()
+    second = viewer_client.get("/stack/?page=2").context["page"]
+    assert [e.tool.name for e in second] == [f"Tool {n}" for n in range(25, 30)]

@@ -1,0 +1,119 @@
+"""Every page needs a login; writes need the right role."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from apps.catalog.models import Tool
+from apps.stack.models import Lifecycle, StackEntry
+from apps.stack.services import entry_propose
+
+PUBLIC = {"login"}
+
+
+def named_routes(resolver=None, prefix=""):
+    """(name, pattern) of every named URL the project serves, outside the admin."""
+    for item in (resolver or get_resolver()).url_patterns:
+        if isinstance(item, URLResolver):
+            if getattr(item, "app_name", None) == "admin":
+                continue
+            yield from named_routes(item, prefix + str(item.pattern))
+        elif isinstance(item, URLPattern) and item.name:
+            yield item.name, prefix + str(item.pattern)
+
+
+@pytest.fixture
+def entry(catalog, alice):
+    return entry_propose(tool=Tool.objects.get(name="MLflow"), by=alice)
+
+
+def sample_kwargs(route, entry):
+    kwargs = {}
+    if "<int:pk>" in route:
+        kwargs["pk"] = entry.pk
+    if "<slug:slug>" in route:
+        kwargs["slug"] = "prefect"
+    return kwargs
+
+
+def test_the_walk_finds_every_page():
+    names = {name for name, _ in named_routes()}
+    assert {"overview", "tool-list", "tool-detail", "entry-list", "entry-detail", "entry-move",
+            "tool-propose", "painpoint-list", "logout"} <= names
+
+
+def test_it_sends_anonymous_users_to_the_login_page(client, entry):
+    for name, route in named_routes():
+        if name in PUBLIC:
+            continue
+        url = reverse(name, kwargs=sample_kwargs(route, entry))
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, f"{method.__name__.upper()} {url}"
+            assert response.url.startswith(reverse("login")), url
+        response = client.get(url, headers={"HX-Request": "true"})
+        assert response.status_code == 302, f"htmx GET {url}"
+
+
+def test_the_login_page_is_open(client):
+    assert client.get(reverse("login")).status_code == 200
+
+
+def test_the_admin_needs_staff(viewer_client):
+    response = viewer_client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url
+
+
+def test_viewers_read_every_page(viewer_client, entry):
+    for name, route in named_routes():
+        if name in PUBLIC or name in {"entry-move", "tool-propose", "logout"}:
+            continue
+        url = reverse(name, kwargs=sample_kwargs(route, entry))
+        assert viewer_client.get(url).status_code == 200, url
+
+
+def test_viewers_cannot_write(viewer_client, entry):
+    move = reverse("entry-move", kwargs={"pk": entry.pk})
+    propose = reverse("tool-propose", kwargs={"slug": "prefect"})
+    assert viewer_client.post(move, {"lifecycle": "evaluating"}).status_code == 403
+    assert viewer_client.post(propose, headers={"HX-Request": "true"}).status_code == 403
+    entry.refresh_from_db()
+    assert entry.lifecycle == Lifecycle.PROPOSED
+    assert not StackEntry.objects.filter(tool__slug="prefect").exists()
+
+
+def test_viewers_see_no_write_forms(viewer_client, entry):
+    page = viewer_client.get(reverse("entry-detail", kwargs={"pk": entry.pk})).content.decode()
+    assert reverse("entry-move", kwargs={"pk": entry.pk}) not in page
+    page = viewer_client.get(reverse("tool-detail", kwargs={"slug": "prefect"})).content.decode()
+    assert "Propose Prefect" not in page
+
+
+def test_evaluators_propose_but_cannot_move_lifecycles(evaluator_client, entry):
+    response = evaluator_client.post(reverse("tool-propose", kwargs={"slug": "prefect"}))
+    assert response.status_code == 302
+    assert StackEntry.objects.get(tool__slug="prefect").lifecycle == Lifecycle.PROPOSED
+    move = reverse("entry-move", kwargs={"pk": entry.pk})
+    assert evaluator_client.post(move, {"lifecycle": "evaluating"}).status_code == 403
+
+
+def test_leads_move_lifecycles(lead_client, entry, alice):
+    response = lead_client.post(
+        reverse("entry-move", kwargs={"pk": entry.pk}), {"lifecycle": "evaluating", "note": "trial"}
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.lifecycle == Lifecycle.EVALUATING
+    assert entry.transitions.last().by == alice
+
+
+def test_writes_need_a_csrf_token(alice, entry):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.post(reverse("entry-move", kwargs={"pk": entry.pk}), {"lifecycle": "evaluating"})
+    assert response.status_code == 403
+    entry.refresh_from_db()
+    assert entry.lifecycle == Lifecycle.PROPOSED
+
