@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class CategoryManager(models.Manager):
@@ -82,7 +83,7 @@ class Tool(models.Model):
     objects = ToolManager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = [Lower("name")]
 
     def __str__(self):
         return self.name
