@@ -20,11 +20,10 @@ install: $(VENV)/.installed
 run: export DEBUG = 1
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py loaddata catalog
+	$(PY) manage.py load_catalog
 	$(PY) manage.py seed_demo
 	@echo
 	@echo "  Stackledger is starting at http://127.0.0.1:$(PORT)"
-	@echo "  Log in as lead@example.com with password stackledger-demo (the demo organisation)."
 	@echo
 	PORT=$(PORT) $(VENV)/bin/honcho --procfile Procfile.dev start
 

@@ -15,7 +15,8 @@ from apps.lib.env import env, env_bool, env_int, env_list
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-SECRET_KEY = env("SECRET_KEY", "django-insecure-stackledger-local-only")
+DEFAULT_SECRET_KEY = "django-insecure-stackledger-local-only"  # refused with DEBUG off
+SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
@@ -37,6 +38,8 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.painpoints",
     "apps.stack",
+    "apps.probes",
+    "apps.stackfile",
     "apps.health",
 ]
 
@@ -152,8 +155,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Celery: Redis in production; with no CELERY_BROKER_URL an embedded broker that keeps its
 # messages as files under var/broker, so `make run` needs no server.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
-EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("filesystem://")
-if EMBEDDED_BROKER:
+if CELERY_BROKER_URL.startswith("filesystem://"):
     BROKER_DIR = VAR_DIR / "broker"
     for folder in (BROKER_DIR, VAR_DIR / "broker-control"):
         folder.mkdir(parents=True, exist_ok=True)
@@ -170,7 +172,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "apps.health.tasks.beat", "schedule": crontab()},
+    "heartbeat": {"task": "apps.health.tasks.record_heartbeat", "schedule": crontab()},
 }
 
 # Probes (used by the probe drivers): the networks they may reach, and the Fernet keys that

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", stack_views.overview, name="overview"),
     path("tools/", include("apps.catalog.urls")),
     path("tools/<slug:slug>/propose/", stack_views.tool_propose, name="tool-propose"),
+    path("", include("apps.stackfile.urls")),
     path("stack/", include("apps.stack.urls")),
     path("pain-points/", include("apps.painpoints.urls")),
     path("accounts/", include("apps.accounts.urls")),

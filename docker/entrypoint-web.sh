@@ -5,11 +5,14 @@
 set -eu
 cd /app
 
+# Refuse to start on a configuration that is unsafe in production (e.g. no SECRET_KEY).
+python manage.py check --deploy --fail-level ERROR
+
 python manage.py migrate --noinput
 
-# The catalogue fixture uses natural keys (Category by key, Tool by name): loading it again
-# updates those rows in place rather than duplicating them.
-python manage.py loaddata catalog
+# Adds the seed catalogue's missing categories and tools; what exists (and any edit made
+# to it) is left as it is.
+python manage.py load_catalog
 
 # Options come from GUNICORN_CMD_ARGS (set in the Dockerfile); extra arguments are appended.
 exec gunicorn apps.wsgi:application "$@"

@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from apps.accounts.models import Team, User
 from apps.accounts.roles import EVALUATOR, LEAD, VIEWER
+from apps.catalog.seed import load_seed_catalogue
 
 PASSWORD = "correct horse battery staple"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -68,7 +69,18 @@ def viewer_client(client, carol):
 @pytest.fixture
 def catalog(db):
     """The seed catalogue, as `make run` loads it."""
-    call_command("loaddata", "catalog", verbosity=0)
+    load_seed_catalogue()
+
+
+@pytest.fixture
+def demo(catalog):
+    """The demo organisation of `make run` (fixtures/demo-stack.yaml)."""
+    call_command("seed_demo", verbosity=0)
+
+
+@pytest.fixture
+def demo_viewer_client(client, demo):
+    return _client_for(client, User.objects.get(email="vic@example.com"))
 
 
 @pytest.fixture(autouse=True)

@@ -3,11 +3,15 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from apps.accounts.models import ApiToken
 from apps.catalog.models import Tool
 from apps.stack.models import Lifecycle, StackEntry
 from apps.stack.services import entry_propose
 
 PUBLIC = {"login"}
+TOKEN_OR_LOGIN = {"stack-json"}  # answers 401 rather than redirecting scripts to a login page
+LEAD_ONLY = {"entry-move", "stack-import", "token-list", "token-revoke"}
+WRITES = LEAD_ONLY | {"tool-propose", "logout"}
 
 
 def named_routes(resolver=None, prefix=""):
@@ -23,13 +27,18 @@ def named_routes(resolver=None, prefix=""):
 
 @pytest.fixture
 def entry(catalog, alice):
-    return entry_propose(tool=Tool.objects.get(name="MLflow"), by=alice)
+    return entry_propose(tool=Tool.objects.get(name="MLflow"), by=alice)[0]
 
 
-def sample_kwargs(route, entry):
+@pytest.fixture
+def token(alice):
+    return ApiToken.issue(name="dashboard", by=alice)[0]
+
+
+def sample_kwargs(route, entry, token=None):
     kwargs = {}
     if "<int:pk>" in route:
-        kwargs["pk"] = entry.pk
+        kwargs["pk"] = token.pk if route.startswith("accounts/tokens/") else entry.pk
     if "<slug:slug>" in route:
         kwargs["slug"] = "prefect"
     return kwargs
@@ -41,17 +50,23 @@ def test_the_walk_finds_every_page():
             "tool-propose", "painpoint-list", "logout"} <= names
 
 
-def test_it_sends_anonymous_users_to_the_login_page(client, entry):
+def test_it_sends_anonymous_users_to_the_login_page(client, entry, token):
     for name, route in named_routes():
-        if name in PUBLIC:
+        if name in PUBLIC or name in TOKEN_OR_LOGIN:
             continue
-        url = reverse(name, kwargs=sample_kwargs(route, entry))
+        url = reverse(name, kwargs=sample_kwargs(route, entry, token))
         for method in (client.get, client.post):
             response = method(url)
             assert response.status_code == 302, f"{method.__name__.upper()} {url}"
             assert response.url.startswith(reverse("login")), url
         response = client.get(url, headers={"HX-Request": "true"})
         assert response.status_code == 302, f"htmx GET {url}"
+
+
+def test_the_api_refuses_anonymous_scripts(client):
+    response = client.get(reverse("stack-json"))
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_the_login_page_is_open(client):
@@ -66,10 +81,19 @@ def test_the_admin_needs_staff(viewer_client):
 
 def test_viewers_read_every_page(viewer_client, entry):
     for name, route in named_routes():
-        if name in PUBLIC or name in {"entry-move", "tool-propose", "logout"}:
+        if name in PUBLIC or name in WRITES:
             continue
         url = reverse(name, kwargs=sample_kwargs(route, entry))
         assert viewer_client.get(url).status_code == 200, url
+
+
+def test_only_leads_reach_the_lead_pages(viewer_client, evaluator_client, entry, token):
+    for client in (viewer_client, evaluator_client):
+        for name, route in named_routes():
+            if name in LEAD_ONLY:
+                url = reverse(name, kwargs=sample_kwargs(route, entry, token))
+                assert client.get(url).status_code in (403, 405), url
+                assert client.post(url, headers={"HX-Request": "true"}).status_code == 403, url
 
 
 def test_viewers_cannot_write(viewer_client, entry):

@@ -65,7 +65,7 @@ class TestDockerCompose:
         entrypoint = " ".join(web.get("entrypoint") or web.get("command") or [])
         script = (ROOT / entrypoint.split()[0].lstrip("/").removeprefix("app/")).read_text()
         assert script.index("migrate") < script.index("gunicorn apps.wsgi:application")
-        assert "loaddata catalog" in script
+        assert "load_catalog" in script
 
     def test_worker_and_beat_run_celery(self):
         assert "celery -A apps worker" in " ".join(self.services["worker"]["command"])

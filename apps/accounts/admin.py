@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from apps.accounts.models import Team, User
+from apps.accounts.models import ApiToken, Team, User
 
 
 @admin.register(Team)
@@ -53,3 +53,13 @@ class UserAdmin(BaseUserAdmin):
     @admin.display(description="role")
     def role_name(self, user):
         return user.role or "—"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "hint", "created_by", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["hint", "created_by", "created_at", "last_used_at"]
+    fields = ["name", "hint", "created_by", "created_at", "last_used_at", "revoked_at"]
+
+    def has_add_permission(self, request):
+        return False  # tokens are issued on the API tokens page, which shows the secret once

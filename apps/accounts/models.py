@@ -1,3 +1,7 @@
+import hashlib
+import secrets
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -86,6 +90,54 @@ class User(AbstractBaseUser, PermissionsMixin):
         return None
 
     def set_role(self, role: str) -> None:
+        """Give the user exactly one role. Platform leads also get the admin site."""
         from django.contrib.auth.models import Group
 
         self.groups.set([Group.objects.get(name=GROUP_NAMES[role])])
+        is_staff = role == LEAD or self.is_superuser
+        if self.is_staff != is_staff:
+            self.is_staff = is_staff
+            self.save(update_fields=["is_staff"])
+
+
+class ApiToken(models.Model):
+    """A secret that lets a script or dashboard read the stack without a login.
+
+    Only a hash is stored: the token is shown once, when it is created.
+    """
+
+    PREFIX = "sl_"
+
+    name = models.CharField(max_length=100, help_text="What uses it, e.g. the Grafana dashboard.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False, help_text="The token's first characters.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, name: str, by) -> tuple["ApiToken", str]:
+        """A new token and its secret, which is never stored."""
+        secret = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(name=name, digest=cls.hash(secret), hint=secret[:8], created_by=by)
+        return token, secret
+
+    @classmethod
+    def authenticate(cls, secret: str, now=None) -> "ApiToken | None":
+        token = cls.objects.filter(digest=cls.hash(secret), revoked_at__isnull=True).first()
+        if token is not None:
+            cls.objects.filter(pk=token.pk).update(last_used_at=now or timezone.now())
+        return token

@@ -28,6 +28,11 @@ _WRITE = {
         "stack.change_stackentry",
         "stack.add_mlmodel",
         "stack.change_mlmodel",
+        "stack.import_stackfile",
+        "probes.add_probe",
+        "probes.change_probe",
+        "accounts.add_apitoken",
+        "accounts.change_apitoken",
     ],
     EVALUATOR: [
         "painpoints.add_painpoint",
@@ -36,7 +41,7 @@ _WRITE = {
     ],
     VIEWER: [],
 }
-_READ_APPS = ["accounts", "catalog", "painpoints", "stack"]
+_READ_APPS = ["accounts", "catalog", "painpoints", "stack", "probes"]
 
 
 def permissions_for(role: str, Permission) -> list:

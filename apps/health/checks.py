@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
@@ -22,7 +22,7 @@ def check_production_settings(app_configs, **kwargs):
                 id="stackledger.W001",
             )
         )
-    if settings.EMBEDDED_BROKER:
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         problems.append(
             Warning(
                 "CELERY_BROKER_URL is not set, so background jobs use the embedded file broker, "
@@ -41,3 +41,19 @@ def check_production_settings(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@register(deploy=True)
+def check_secret_key(app_configs, **kwargs):
+    """An error for `check --deploy`, which the web container runs before it starts."""
+    if settings.SECRET_KEY != settings.DEFAULT_SECRET_KEY:
+        return []
+    return [
+        Error(
+            "SECRET_KEY is not set, so sessions would be signed with a key anyone can read in "
+            "Stackledger's source.",
+            hint="Set SECRET_KEY to a long random string, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'.",
+            id="stackledger.E001",
+        )
+    ]

@@ -6,6 +6,6 @@ WORKER = "worker"
 
 
 @shared_task
-def beat():
+def record_heartbeat():
     """Scheduled every minute: record that beat and a worker are both running."""
     Heartbeat.beat(WORKER)

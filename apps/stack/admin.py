@@ -29,8 +29,9 @@ class StackEntryAdmin(admin.ModelAdmin):
         return False  # retiring never deletes: the history stays
 
     def get_readonly_fields(self, request, obj=None):
-        # Lifecycle moves go through the stack pages, which apply the adoption rules.
-        return [*self.readonly_fields, "lifecycle"] if obj else self.readonly_fields
+        # Lifecycle moves go through the stack pages, which apply the adoption rules;
+        # an entry added here starts as proposed.
+        return [*self.readonly_fields, "lifecycle"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

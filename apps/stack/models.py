@@ -1,7 +1,10 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from apps.accounts.models import Team
@@ -87,12 +90,17 @@ class StackEntry(models.Model):
     operational_cost_rationale = models.TextField(blank=True)
 
     licence_per_month = models.DecimalField(
-        max_digits=10, decimal_places=2, default=Decimal("0"), help_text="In the org's currency."
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+        help_text="In the organisation's currency.",
     )
     ops_hours_per_month = models.DecimalField(
         max_digits=6,
         decimal_places=1,
         default=Decimal("0"),
+        validators=[MinValueValidator(0)],
         help_text="Engineer hours a month spent keeping it running.",
     )
     notes = models.TextField(blank=True)
@@ -102,12 +110,21 @@ class StackEntry(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["tool__name"]
+        ordering = [Lower("tool__name")]
         verbose_name_plural = "stack entries"
         indexes = [models.Index(fields=["lifecycle"])]
+        permissions = [("import_stackfile", "Can import a stack file")]
 
     def __str__(self):
         return self.tool.name
+
+    def clean(self):
+        failed = [label.lower() for field, label, verdict, _ in self.verdicts() if verdict == Verdict.FAIL]
+        if failed and self.lifecycle in IN_USE:
+            raise ValidationError(
+                {"lifecycle": f"It failed the {' and '.join(failed)} filter, so it cannot be "
+                 f"{self.get_lifecycle_display().lower()}: a tool that fails any filter is rejected."}
+            )
 
     def verdicts(self) -> list[tuple[str, str, str, str]]:
         """(field, label, verdict, rationale) for each of the three filters, in order."""
@@ -137,6 +154,19 @@ class StackEntry(models.Model):
             reasons.append("It has no owner.")
         return reasons
 
+    def reset_assessment(self) -> str:
+        """Start a fresh assessment for a tool proposed again; return the old one as text."""
+        old = "; ".join(
+            f"{label.lower()} {verdict}" + (f" ({rationale})" if rationale else "")
+            for field, label, verdict, rationale in self.verdicts()
+            if verdict != Verdict.PENDING
+        )
+        for field in FILTERS:
+            setattr(self, field, Verdict.PENDING)
+            setattr(self, f"{field}_rationale", "")
+        self.adopted_on = self.retired_on = None
+        return f"Earlier assessment: {old}." if old else ""
+
     def allowed_moves(self) -> list[str]:
         return sorted(TRANSITIONS[Lifecycle(self.lifecycle)])
 
@@ -145,6 +175,10 @@ class StackEntry(models.Model):
         """Move to another lifecycle state under the rules, and record who did it and when."""
         now = now or timezone.now()
         target = Lifecycle(lifecycle)
+        # Lock the row and decide on what is stored, so two people moving the same entry at
+        # once cannot both succeed from the same starting state.
+        StackEntry.objects.select_for_update().filter(pk=self.pk).exists()
+        self.refresh_from_db()
         current = Lifecycle(self.lifecycle)
         if target not in TRANSITIONS[current]:
             raise TransitionError(
@@ -157,8 +191,8 @@ class StackEntry(models.Model):
             self.adopted_on = now.date()
         if target == Lifecycle.RETIRED:
             self.retired_on = now.date()
-        if target == Lifecycle.PROPOSED:
-            self.retired_on = None
+        if target == Lifecycle.PROPOSED and current in (Lifecycle.RETIRED, Lifecycle.REJECTED):
+            note = " ".join(filter(None, [note, self.reset_assessment()]))
         self.lifecycle = target
         self.save()
         return self.transitions.create(

@@ -67,10 +67,9 @@ def entry_move(request, pk):
 @permission_required("stack.add_stackentry", raise_exception=True)
 def tool_propose(request, slug):
     tool = get_object_or_404(Tool, slug=slug)
-    entry = StackEntry.objects.filter(tool=tool).first()
-    if entry is not None:
-        messages.info(request, f"{tool} is already on the stack ({entry.get_lifecycle_display().lower()}).")
-    else:
-        entry = entry_propose(tool=tool, by=request.user)
+    entry, created = entry_propose(tool=tool, by=request.user)
+    if created:
         messages.success(request, f"{tool} is proposed for the stack.")
+    else:
+        messages.info(request, f"{tool} is already on the stack ({entry.get_lifecycle_display().lower()}).")
     return redirect("entry-detail", pk=entry.pk)

@@ -48,3 +48,17 @@ def test_without_a_password_or_a_terminal_it_says_what_to_set(db, monkeypatch):
     with pytest.raises(CommandError, match="Set STACKLEDGER_PASSWORD"):
         call_command("createuser", "x@example.com", "--role", "viewer")
     assert not User.objects.exists()
+
+
+def test_it_refuses_a_weak_password(db, monkeypatch):
+    monkeypatch.setenv("STACKLEDGER_PASSWORD", "12345")
+    with pytest.raises(CommandError, match="too weak"):
+        call_command("createuser", "x@example.com", "--role", "viewer")
+    assert not User.objects.exists()
+
+
+def test_leads_get_the_admin_site_and_lose_it_with_the_role(db, password_env):
+    call_command("createuser", "lee@example.com", "--role", "lead")
+    assert User.objects.get(email="lee@example.com").is_staff
+    call_command("createuser", "lee@example.com", "--role", "viewer")
+    assert not User.objects.get(email="lee@example.com").is_staff

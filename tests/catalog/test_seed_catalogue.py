@@ -1,4 +1,5 @@
 from apps.catalog.models import Category, Tool
+from apps.catalog.seed import load_seed_catalogue
 
 CATEGORY_KEYS = [
     "experiment-tracking", "model-registry", "pipeline-orchestration", "model-serving",
@@ -63,9 +64,17 @@ def test_neptune_is_discontinued(catalog):
     assert "2026" in Tool.objects.get(name="Neptune").discontinued_note
 
 
-def test_loading_twice_changes_nothing(catalog):
-    from django.core.management import call_command
-
+def test_loading_again_adds_nothing_and_keeps_edits(catalog):
     before = (Category.objects.count(), Tool.objects.count())
-    call_command("loaddata", "catalog", verbosity=0)
+    Tool.objects.filter(name="MLflow").update(best_for="Our tracker and registry")
+    Tool.objects.filter(name="Grafana").update(name="Grafana OSS")
+    assert load_seed_catalogue() == 0
     assert (Category.objects.count(), Tool.objects.count()) == before
+    assert Tool.objects.get(name="MLflow").best_for == "Our tracker and registry"
+    assert not Tool.objects.filter(name="Grafana").exists()
+
+
+def test_loading_restores_a_deleted_tool(catalog):
+    Tool.objects.filter(name="Qdrant").delete()
+    assert load_seed_catalogue() == 1
+    assert list(Tool.objects.get(name="Qdrant").categories.values_list("key", flat=True)) == ["vector-database"]

@@ -8,8 +8,8 @@ from django.core.checks import run_checks
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def check_ids():
-    return {message.id for message in run_checks()}
+def check_ids(deploy=False):
+    return {message.id for message in run_checks(include_deployment_checks=deploy)}
 
 
 def test_it_warns_when_production_has_no_smtp(settings):
@@ -20,10 +20,17 @@ def test_it_warns_when_production_has_no_smtp(settings):
 
 
 def test_it_warns_when_production_uses_the_embedded_broker(settings):
-    settings.DEBUG, settings.EMBEDDED_BROKER = False, True
+    settings.DEBUG, settings.CELERY_BROKER_URL = False, "filesystem://"
     assert "stackledger.W002" in check_ids()
-    settings.EMBEDDED_BROKER = False
+    settings.CELERY_BROKER_URL = "redis://redis:6379/0"
     assert "stackledger.W002" not in check_ids()
+
+
+def test_production_refuses_the_built_in_secret_key(settings):
+    settings.SECRET_KEY = settings.DEFAULT_SECRET_KEY
+    assert "stackledger.E001" in check_ids(deploy=True)
+    settings.SECRET_KEY = "a-long-random-value-nobody-else-knows-8f2k1"
+    assert "stackledger.E001" not in check_ids(deploy=True)
 
 
 def test_it_warns_when_site_url_points_at_this_machine(settings):
@@ -34,7 +41,8 @@ def test_it_warns_when_site_url_points_at_this_machine(settings):
 
 
 def test_local_use_with_debug_raises_no_warning(settings):
-    settings.DEBUG, settings.EMAIL_HOST, settings.EMBEDDED_BROKER = True, "", True
+    settings.DEBUG, settings.EMAIL_HOST, settings.CELERY_BROKER_URL = True, "", "filesystem://"
+    settings.SECRET_KEY = settings.DEFAULT_SECRET_KEY
     assert not {i for i in check_ids() if i.startswith("stackledger.")}
 
 
@@ -65,5 +73,6 @@ def test_deploy_check_with_production_values_leaves_only_the_hsts_preload_note()
 def test_deploy_check_flags_local_defaults():
     result = run_manage("check", "--deploy", DEBUG="0")
     output = result.stdout + result.stderr
-    for code in ["security.W009", "stackledger.W001", "stackledger.W003"]:
+    assert result.returncode == 1
+    for code in ["stackledger.E001", "security.W009", "stackledger.W001", "stackledger.W003"]:
         assert code in output, output

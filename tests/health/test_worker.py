@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,20 @@ from django.conf import settings
 from django.db import connection
 
 from apps.health.models import Heartbeat
-from apps.health.tasks import WORKER, beat
+from apps.health.tasks import WORKER, record_heartbeat
 from tests.conftest import needs_service
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Worker:
+    queue: str
+    process: subprocess.Popen
+
+    def output(self) -> str:
+        self.process.terminate()
+        return self.process.communicate(timeout=20)[0]
 
 
 def database_url() -> str:
@@ -38,7 +49,7 @@ def worker(transactional_db):
          "--without-gossip", "--without-mingle", "--loglevel=INFO"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    yield queue
+    yield Worker(queue, process)
     process.terminate()
     try:
         process.wait(timeout=20)
@@ -49,9 +60,10 @@ def worker(transactional_db):
 @pytest.mark.slow
 def test_a_task_travels_through_redis_to_a_worker_process(worker):
     assert not Heartbeat.objects.exists()
-    beat.apply_async(queue=worker)
+    record_heartbeat.apply_async(queue=worker.queue)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not Heartbeat.objects.filter(name=WORKER).exists():
         time.sleep(0.25)
-    heartbeat = Heartbeat.objects.get(name=WORKER)
+    heartbeat = Heartbeat.objects.filter(name=WORKER).first()
+    assert heartbeat is not None, f"the worker did not run the task; it said:\n{worker.output()}"
     assert not heartbeat.is_stale()

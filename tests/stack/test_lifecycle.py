@@ -13,7 +13,7 @@ MONDAY = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
 @pytest.fixture
 def entry(catalog, alice):
-    return entry_propose(tool=Tool.objects.get(name="MLflow"), by=alice, now=MONDAY)
+    return entry_propose(tool=Tool.objects.get(name="MLflow"), by=alice, now=MONDAY)[0]
 
 
 def assess(entry, *, capability="pass", integration="pass", operational_cost="pass"):
@@ -147,3 +147,57 @@ def test_a_refused_move_shows_why(lead_client, entry):
     page = response.content.decode()
     assert "MLflow cannot move" in page
     assert "It has no owner." in page
+
+
+def test_proposing_a_tool_twice_keeps_one_entry(entry, bob):
+    again, created = entry_propose(tool=entry.tool, by=bob)
+    assert (again, created) == (entry, False)
+    assert entry.transitions.count() == 1
+
+
+def test_proposing_again_after_retirement_starts_a_fresh_assessment(entry, alice):
+    entry.owner = alice
+    assess(entry)
+    name_pain(entry)
+    entry.move_to(Lifecycle.ADOPTED, by=alice, now=MONDAY)
+    entry.move_to(Lifecycle.RETIRED, by=alice, now=MONDAY.replace(year=2027))
+    step = entry.move_to(Lifecycle.PROPOSED, by=alice, note="the new team wants it back")
+
+    entry = StackEntry.objects.get(pk=entry.pk)
+    assert entry.lifecycle == Lifecycle.PROPOSED
+    assert [v for _, _, v, _ in entry.verdicts()] == ["pending"] * 3
+    assert entry.adopted_on is None and entry.retired_on is None
+    assert step.note == (
+        "the new team wants it back Earlier assessment: capability pass (answers which model "
+        "runs where); integration pass (runs beside our Postgres); operational cost pass "
+        "(half a day a month)."
+    )
+
+
+def test_a_move_decides_on_the_stored_state(entry, alice):
+    stale = StackEntry.objects.get(pk=entry.pk)
+    entry.move_to(Lifecycle.REJECTED, by=alice)
+    with pytest.raises(TransitionError):
+        stale.move_to(Lifecycle.EVALUATING, by=alice)  # it is rejected by now
+    assert StackEntry.objects.get(pk=entry.pk).lifecycle == Lifecycle.REJECTED
+
+
+def test_a_move_to_an_unknown_state_is_refused(lead_client, entry):
+    response = lead_client.post(f"/stack/{entry.pk}/move/", {"lifecycle": "abandoned"}, follow=True)
+    assert "Choose a lifecycle state to move to." in response.content.decode()
+    assert StackEntry.objects.get(pk=entry.pk).lifecycle == Lifecycle.PROPOSED
+
+
+def test_an_entry_added_in_the_admin_starts_proposed(client, catalog, django_user_model):
+    admin = django_user_model.objects.create_superuser("root@example.com", "pw")
+    client.force_login(admin)
+    tool = Tool.objects.get(name="Prefect")
+    response = client.post("/admin/stack/stackentry/add/", {
+        "tool": tool.pk, "lifecycle": "adopted", "capability": "pending", "integration": "pending",
+        "operational_cost": "pending", "licence_per_month": "0", "ops_hours_per_month": "0",
+        "transitions-TOTAL_FORMS": "0", "transitions-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = StackEntry.objects.get(tool=tool)
+    assert entry.lifecycle == Lifecycle.PROPOSED
+    assert [(s.to_lifecycle, s.by) for s in entry.transitions.all()] == [("proposed", admin)]

@@ -2,9 +2,11 @@ import getpass
 import os
 import sys
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
+from django.db import transaction
 
 from apps.accounts.models import Team, User
 from apps.accounts.roles import ROLE_CHOICES
@@ -36,12 +38,17 @@ class Command(BaseCommand):
             user = User(email=email)
         if name:
             user.name = name
-        if team:
-            user.team, _ = Team.objects.get_or_create(name=team.strip())
-        user.set_password(password)
-        user.is_active = True
-        user.save()
-        user.set_role(role)
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise CommandError("The password is too weak: " + " ".join(error.messages)) from None
+        with transaction.atomic():
+            if team:
+                user.team, _ = Team.objects.get_or_create(name=team.strip())
+            user.set_password(password)
+            user.is_active = True
+            user.save()
+            user.set_role(role)
         verb = "Created" if created else "Updated"
         self.stdout.write(f"{verb} {email} as {role}" + (f" in team {user.team}" if team else ""))
 

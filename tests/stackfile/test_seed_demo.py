@@ -19,9 +19,17 @@ def test_it_fills_an_empty_database_with_a_demo_organisation(db, capsys):
     assert not mlflow.adoption_blockers()
 
 
+def test_it_leaves_a_database_with_people_alone(alice, capsys):
+    call_command("seed_demo")
+    assert "left it alone" in capsys.readouterr().out
+    assert list(User.objects.values_list("email", flat=True)) == ["alice@example.com"]
+    assert not StackEntry.objects.exists()
+
+
 def test_it_leaves_an_organisation_alone(db, capsys):
     call_command("seed_demo")
     counts = (User.objects.count(), StackEntry.objects.count(), PainPoint.objects.count())
     call_command("seed_demo")
-    assert "left it alone" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "left it alone" in out and "lead@example.com with password stackledger-demo" in out
     assert (User.objects.count(), StackEntry.objects.count(), PainPoint.objects.count()) == counts

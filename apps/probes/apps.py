@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ProbesConfig(AppConfig):
+    name = "apps.probes"
+    label = "probes"
+    verbose_name = "Usage probes"

@@ -1,0 +1,80 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from apps.lib import crypto
+from apps.lib.netguard import RefusedTarget, check_url
+from apps.stack.models import StackEntry
+
+
+class Kind(models.TextChoices):
+    MLFLOW = "mlflow", "MLflow tracking server"
+    PREFECT = "prefect", "Prefect server"
+    AIRFLOW = "airflow", "Airflow"
+    PROMETHEUS = "prometheus", "Prometheus query"
+    HTTP_JSON = "http_json", "HTTP JSON endpoint"
+    GITHUB_ACTIONS = "github_actions", "GitHub Actions workflow runs"
+    WANDB = "wandb", "Weights & Biases runs"
+    HEARTBEAT = "heartbeat", "Heartbeat URL the tool calls"
+    MANUAL = "manual", "Owner attests it is in use"
+
+
+# Kinds that read an API at a URL the team gives; the SaaS ones default to the public API.
+URL_REQUIRED = {Kind.MLFLOW, Kind.PREFECT, Kind.AIRFLOW, Kind.PROMETHEUS, Kind.HTTP_JSON}
+URL_OPTIONAL = {Kind.GITHUB_ACTIONS, Kind.WANDB}
+
+
+def validate_probe_url(url: str) -> None:
+    try:
+        check_url(url)
+    except RefusedTarget as refused:
+        raise ValidationError(str(refused)) from None
+
+
+class Probe(models.Model):
+    """How to read recent usage of one stack entry from the tool's own API.
+
+    The credential is stored encrypted and never shown again; `credential_env` remembers the
+    environment variable a stack file took it from, so an export can name it.
+    """
+
+    entry = models.OneToOneField(StackEntry, on_delete=models.CASCADE, related_name="probe")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    url = models.CharField(max_length=500, blank=True, validators=[validate_probe_url])
+    params = models.JSONField(default=dict, blank=True, help_text="Settings of this kind of probe.")
+    credential_env = models.CharField(
+        max_length=100, blank=True, help_text="The environment variable the credential came from."
+    )
+    credential_token = models.TextField(blank=True, editable=False)
+    interval_minutes = models.PositiveIntegerField(
+        default=60, validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)]
+    )
+    unused_after_days = models.PositiveIntegerField(
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="No activity for this long flags the tool for removal.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.get_kind_display()} probe of {self.entry}"
+
+    def clean(self):
+        if self.kind in URL_REQUIRED and not self.url:
+            raise ValidationError({"url": f"A {self.kind} probe needs the URL of the server."})
+        if self.kind not in URL_REQUIRED | URL_OPTIONAL and self.url:
+            raise ValidationError({"url": f"A {self.kind} probe takes no URL."})
+        if not isinstance(self.params, dict):
+            raise ValidationError({"params": "Parameters must be a mapping of names to values."})
+
+    @property
+    def has_credential(self) -> bool:
+        return bool(self.credential_token)
+
+    def set_credential(self, secret: str) -> None:
+        self.credential_token = crypto.encrypt(secret) if secret else ""
+
+    def credential(self) -> str:
+        """The secret in clear, for the driver only; raises crypto.WrongKey on a wrong key."""
+        return crypto.decrypt(self.credential_token) if self.credential_token else ""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StackFileConfig(AppConfig):
+    name = "apps.stackfile"
+    label = "stackfile"
+    verbose_name = "Stack file"

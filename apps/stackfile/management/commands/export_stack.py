@@ -1,0 +1,20 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from apps.stackfile.exporter import export_stack
+
+
+class Command(BaseCommand):
+    help = "Write the whole stack as a stack file that import_stack takes back unchanged."
+
+    def add_arguments(self, parser):
+        parser.add_argument("-o", "--output", help="the file to write; standard output if left out")
+
+    def handle(self, *args, output, **options):
+        text = export_stack()
+        if output:
+            Path(output).write_text(text, encoding="utf-8")
+            self.stderr.write(f"Wrote {output}")
+        else:
+            self.stdout.write(text, ending="")

@@ -1,0 +1,67 @@
+from django.core.management import call_command
+
+from apps.accounts.models import Team, User
+from apps.painpoints.models import PainPoint
+from apps.probes.models import Probe
+from apps.stack.models import MLModel, StackEntry
+from apps.stackfile.exporter import export_stack
+from apps.stackfile.importer import import_stack
+from apps.lib.yamlio import load
+
+
+def empty_the_organisation():
+    """Everything but the catalogue and the role groups, as in a new installation."""
+    MLModel.objects.all().delete()
+    Probe.objects.all().delete()
+    StackEntry.objects.all().delete()
+    PainPoint.objects.all().delete()
+    User.objects.all().delete()
+    Team.objects.all().delete()
+
+
+def test_export_import_into_an_empty_database_export_gives_the_same_bytes(catalog, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_PASSWORD", "airflow-s3cret")
+    call_command("seed_demo", verbosity=0)
+    first = export_stack()
+    empty_the_organisation()
+    outcome = import_stack(first, commit=True)
+    assert outcome.applied, outcome.errors
+    assert export_stack() == first
+
+
+def test_the_export_is_deterministic_and_imports_as_unchanged(catalog):
+    call_command("seed_demo", verbosity=0)
+    first = export_stack()
+    assert export_stack() == first
+    outcome = import_stack(first, commit=True)
+    assert all(not c.added and not c.changed for _, c in outcome.sections())
+
+
+def test_the_export_names_the_variable_and_never_the_secret(catalog, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_PASSWORD", "airflow-s3cret")
+    call_command("seed_demo", verbosity=0)
+    assert Probe.objects.get(entry__tool__name="Airflow").credential() == "airflow-s3cret"
+    text = export_stack()
+    assert "credential_env: AIRFLOW_PASSWORD" in text
+    assert "airflow-s3cret" not in text
+
+
+def test_the_export_lists_the_whole_stack(catalog):
+    call_command("seed_demo", verbosity=0)
+    document = load(export_stack())
+    assert document["version"] == 1
+    assert [e["tool"] for e in document["stack"]] == sorted(
+        StackEntry.objects.values_list("tool__name", flat=True)
+    )
+    assert "tools" not in document  # only tools beyond the seed catalogue are written
+    mlflow = next(e for e in document["stack"] if e["tool"] == "MLflow")
+    assert mlflow["filters"]["capability"] == {"verdict": "pass", "rationale": "Answers which model runs where, with lineage."}
+
+
+def test_the_command_writes_a_file_or_standard_output(catalog, tmp_path, capsys):
+    call_command("seed_demo", verbosity=0)
+    capsys.readouterr()
+    call_command("export_stack")
+    printed = capsys.readouterr().out
+    call_command("export_stack", "-o", str(tmp_path / "stack.yaml"))
+    assert (tmp_path / "stack.yaml").read_text() == printed == export_stack()
