@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "apps.painpoints",
     "apps.stack",
     "apps.probes",
+    "apps.findings",
     "apps.stackfile",
     "apps.health",
 ]
@@ -70,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "libraries": {"stackledger": "apps.lib.templatetags.stackledger"},
         },
     },
 ]

@@ -10,6 +10,9 @@ urlpatterns = [
     path("", include("apps.stackfile.urls")),
     path("stack/", include("apps.stack.urls")),
     path("pain-points/", include("apps.painpoints.urls")),
+    path("findings/", include("apps.findings.urls")),
+    path("models/", stack_views.model_list, name="model-list"),
+    path("profile/", stack_views.profile, name="profile"),
     path("accounts/", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -90,3 +90,37 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def big_stack(catalog, alice, bob):
+    """200 stack entries across every category and lifecycle, with pain points and models."""
+    from apps.catalog.models import Category, Tool
+    from apps.painpoints.models import PainPoint
+    from apps.stack.models import Lifecycle, MLModel, StackEntry
+
+    categories = list(Category.objects.all())
+    tools = Tool.objects.bulk_create(
+        Tool(name=f"Tool {n:03}", slug=f"tool-{n:03}", hosting="saas", complexity="low") for n in range(200)
+    )
+    Through = Tool.categories.through
+    Through.objects.bulk_create(
+        Through(tool=tool, category=categories[n % len(categories)]) for n, tool in enumerate(tools)
+    )
+    pains = PainPoint.objects.bulk_create(
+        PainPoint(title=f"Pain {n:03}", category=categories[n % len(categories)], evidence="weekly",
+                  anticipated=n % 5 == 0, team=alice.team)
+        for n in range(200)
+    )
+    lifecycles = list(Lifecycle)
+    entries = StackEntry.objects.bulk_create(
+        StackEntry(tool=tool, lifecycle=lifecycles[n % len(lifecycles)], owner=[alice, bob, None][n % 3],
+                   team=alice.team)
+        for n, tool in enumerate(tools)
+    )
+    Link = StackEntry.pain_points.through
+    Link.objects.bulk_create(Link(stackentry=entry, painpoint=pains[n]) for n, entry in enumerate(entries) if n % 4)
+    MLModel.objects.bulk_create(
+        MLModel(name=f"model-{n}", stage="production", serving=entries[n]) for n in range(10)
+    )
+    return entries

@@ -5,13 +5,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.accounts.models import ApiToken
 from apps.catalog.models import Tool
+from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, StackEntry
 from apps.stack.services import entry_propose
 
 PUBLIC = {"login"}
 TOKEN_OR_LOGIN = {"stack-json"}  # answers 401 rather than redirecting scripts to a login page
-LEAD_ONLY = {"entry-move", "stack-import", "token-list", "token-revoke"}
-WRITES = LEAD_ONLY | {"tool-propose", "logout"}
+LEAD_ONLY = {"entry-move", "entry-edit", "entry-filter", "stack-import", "token-list", "token-revoke"}
+EVALUATOR_WRITES = {"tool-propose", "painpoint-create", "painpoint-status"}
+WRITES = LEAD_ONLY | EVALUATOR_WRITES | {"logout"}
 
 
 def named_routes(resolver=None, prefix=""):
@@ -36,9 +38,11 @@ def token(alice):
 
 
 def sample_kwargs(route, entry, token=None):
-    kwargs = {}
+    kwargs = {"name": "capability"} if "<slug:name>" in route else {}
     if "<int:pk>" in route:
         kwargs["pk"] = token.pk if route.startswith("accounts/tokens/") else entry.pk
+        if route.startswith("pain-points/"):
+            kwargs["pk"] = PainPoint.objects.get_or_create(title="Slow retraining")[0].pk
     if "<slug:slug>" in route:
         kwargs["slug"] = "prefect"
     return kwargs
@@ -94,6 +98,22 @@ def test_only_leads_reach_the_lead_pages(viewer_client, evaluator_client, entry,
                 url = reverse(name, kwargs=sample_kwargs(route, entry, token))
                 assert client.get(url).status_code in (403, 405), url
                 assert client.post(url, headers={"HX-Request": "true"}).status_code == 403, url
+
+
+def test_viewers_cannot_log_or_change_pain_points(viewer_client, entry):
+    for name, route in named_routes():
+        if name in EVALUATOR_WRITES:
+            url = reverse(name, kwargs=sample_kwargs(route, entry))
+            response = viewer_client.post(url, {"title": "x", "status": "dismissed"}, headers={"HX-Request": "true"})
+            assert response.status_code == 403, url
+    assert list(PainPoint.objects.values_list("title", "status")) == [("Slow retraining", "open")]
+
+
+def test_viewers_cannot_change_the_profile(viewer_client, db):
+    assert viewer_client.post(reverse("profile"), {"kubernetes_operated": "on", "cloud": "aws", "engineer_hourly_cost": "1"}).status_code == 403
+    from apps.stack.models import OrganisationProfile
+
+    assert not OrganisationProfile.load().kubernetes_operated
 
 
 def test_viewers_cannot_write(viewer_client, entry):

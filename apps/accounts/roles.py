@@ -29,6 +29,7 @@ _WRITE = {
         "stack.add_mlmodel",
         "stack.change_mlmodel",
         "stack.import_stackfile",
+        "stack.change_organisationprofile",
         "probes.add_probe",
         "probes.change_probe",
         "accounts.add_apitoken",
@@ -60,13 +61,13 @@ def permissions_for(role: str, Permission) -> list:
 
 
 def sync_role_permissions(sender=None, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs):
-    """post_migrate: give each role's group exactly the permissions listed above."""
+    """post_migrate (and after a flush): each role's group exists and holds exactly the
+    permissions listed above."""
     try:
         Group = apps.get_model("auth", "Group")
         Permission = apps.get_model("auth", "Permission")
     except LookupError:
         return
     for role, group_name in GROUP_NAMES.items():
-        group = Group.objects.using(using).filter(name=group_name).first()
-        if group is not None:
-            group.permissions.set(permissions_for(role, Permission))
+        group, _ = Group.objects.using(using).get_or_create(name=group_name)
+        group.permissions.set(permissions_for(role, Permission))

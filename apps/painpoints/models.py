@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from apps.accounts.models import Team
 from apps.catalog.models import Category
@@ -59,7 +60,10 @@ class PainPoint(models.Model):
 
     class Meta:
         ordering = ["-created_at", "title"]
-        indexes = [models.Index(fields=["status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["severity", "-created_at"]),
+        ]
 
     def __str__(self):
         return self.title
@@ -70,3 +74,34 @@ class PainPoint(models.Model):
     @property
     def named_today(self) -> bool:
         return not self.anticipated
+
+    def set_status(self, status: str, *, by=None, now=None, note: str = "") -> "StatusChange | None":
+        """Change the status and record who did it and when; None when it is unchanged."""
+        status = self.Status(status)
+        if status == self.status:
+            return None
+        before, self.status = self.status, status
+        self.save(update_fields=["status", "updated_at"])
+        return self.status_changes.create(
+            from_status=before, to_status=status, by=by, at=now or timezone.now(), note=note
+        )
+
+
+class StatusChange(models.Model):
+    """One step in a pain point's history: its status changed, by whom, when and why."""
+
+    pain_point = models.ForeignKey(PainPoint, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=12, choices=PainPoint.Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=PainPoint.Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["pain_point", "at"])]
+
+    def __str__(self):
+        return f"{self.pain_point}: {self.from_status or 'new'} → {self.to_status}"

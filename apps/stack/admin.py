@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.stack.models import LifecycleTransition, MLModel, StackEntry
+from apps.stack.models import LifecycleTransition, MLModel, OrganisationProfile, StackEntry
 
 
 class TransitionInline(admin.TabularInline):
@@ -48,3 +48,14 @@ class MLModelAdmin(admin.ModelAdmin):
     list_select_related = ["team", "owner"]
     search_fields = ["name", "description"]
     autocomplete_fields = ["owner", "tracker", "registry", "serving", "monitoring"]
+
+
+@admin.register(OrganisationProfile)
+class OrganisationProfileAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "cloud", "kubernetes_operated", "data_orchestrator", "engineer_hourly_cost"]
+
+    def has_add_permission(self, request):
+        return not OrganisationProfile.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -120,7 +120,7 @@ class StackEntry(models.Model):
 
     def clean(self):
         failed = [label.lower() for field, label, verdict, _ in self.verdicts() if verdict == Verdict.FAIL]
-        if failed and self.lifecycle in IN_USE:
+        if failed and self.lifecycle == Lifecycle.ADOPTED:
             raise ValidationError(
                 {"lifecycle": f"It failed the {' and '.join(failed)} filter, so it cannot be "
                  f"{self.get_lifecycle_display().lower()}: a tool that fails any filter is rejected."}
@@ -195,9 +195,23 @@ class StackEntry(models.Model):
             note = " ".join(filter(None, [note, self.reset_assessment()]))
         self.lifecycle = target
         self.save()
+        self.pain_points_follow(target, by=by, now=now)
         return self.transitions.create(
             from_lifecycle=current, to_lifecycle=target, by=by, at=now, note=note
         )
+
+    def pain_points_follow(self, lifecycle: str, *, by, now) -> None:
+        """Evaluating a tool puts its open pain points under evaluation; adopting it
+        addresses them."""
+        follows = {
+            Lifecycle.EVALUATING: ([PainPoint.Status.OPEN], PainPoint.Status.EVALUATING),
+            Lifecycle.ADOPTED: ([PainPoint.Status.OPEN, PainPoint.Status.EVALUATING], PainPoint.Status.ADDRESSED),
+        }
+        if lifecycle not in follows:
+            return
+        before, after = follows[lifecycle]
+        for pain in self.pain_points.filter(status__in=before):
+            pain.set_status(after, by=by, now=now, note=f"{self.tool} is {Lifecycle(lifecycle).label.lower()}.")
 
 
 class LifecycleTransition(models.Model):
@@ -262,3 +276,81 @@ class MLModel(models.Model):
 
     def __str__(self):
         return self.name
+
+    # The links a model needs before it can run in production, and why (rule 9).
+    DEPLOYMENT_PATH = [
+        ("tracker", False, "How it was trained"),
+        ("registry", True, "Rollback needs a registry with lineage"),
+        ("serving", True, "A model without a serving target dies in a notebook"),
+        ("monitoring", True, "Without a monitoring contract nobody knows it has degraded"),
+    ]
+
+    @property
+    def path(self) -> list[dict]:
+        """Each link of the deployment path: its entry, and whether its absence is a gap."""
+        live = self.stage in (self.Stage.PRODUCTION, self.Stage.STAGING)
+        return [
+            {"role": role, "entry": getattr(self, role), "needed": needed and live, "why": why}
+            for role, needed, why in self.DEPLOYMENT_PATH
+        ]
+
+    @property
+    def gaps(self) -> list[str]:
+        return [link["role"] for link in self.path if link["needed"] and link["entry"] is None]
+
+
+class OrganisationProfile(models.Model):
+    """What the organisation already runs, which the seed's rules depend on (one row).
+
+    Until a lead says otherwise, Kubernetes is not operated: the seed advises against
+    Kubernetes-native tools unless a cluster is already in place.
+    """
+
+    class Cloud(models.TextChoices):
+        NONE = "none", "No public cloud"
+        AWS = "aws", "AWS"
+        GCP = "gcp", "Google Cloud"
+        AZURE = "azure", "Azure"
+        OTHER = "other", "Another cloud"
+
+    cloud = models.CharField(max_length=10, choices=Cloud.choices, default=Cloud.NONE)
+    kubernetes_operated = models.BooleanField(
+        "Kubernetes is operated", default=False,
+        help_text="A Kubernetes cluster the platform team already runs competently.",
+    )
+    data_orchestrator = models.ForeignKey(
+        Tool,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"categories__key": "pipeline-orchestration"},
+        help_text="The orchestrator the data team already runs, if any.",
+    )
+    engineer_hourly_cost = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("100"),
+        validators=[MinValueValidator(0)],
+        help_text="What an engineer hour costs, to price the upkeep of each tool.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "organisation profile"
+
+    def __str__(self):
+        return "Organisation profile"
+
+    @classmethod
+    def load(cls) -> "OrganisationProfile":
+        """The profile row (made by a migration; recreated should it ever be missing)."""
+        profile = cls.objects.select_related("data_orchestrator").filter(pk=1).first()
+        return profile or cls.objects.create(pk=1)
+
+    def monthly_cost(self, licence: Decimal, hours: Decimal) -> Decimal:
+        """A tool's monthly cost: its licence plus its upkeep at the engineer's hourly cost."""
+        return licence + hours * self.engineer_hourly_cost

@@ -1,15 +1,69 @@
-"""Read-side queries for the stack pages."""
+"""Read-side queries for the stack pages and the linter."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
 
 from apps.catalog.models import Category
-from apps.stack.models import IN_USE, Lifecycle, MLModel, StackEntry
+from apps.painpoints.models import PainPoint
+from apps.stack.models import IN_USE, Lifecycle, MLModel, OrganisationProfile, StackEntry
 
-# On the overview: what is in the stack or on its way in.
-ON_OVERVIEW = [*IN_USE, Lifecycle.EVALUATING, Lifecycle.PROPOSED]
+# In the stack or on their way in: the overview shows them and the linter reads them.
+CURRENT = [*IN_USE, Lifecycle.EVALUATING, Lifecycle.PROPOSED]
+STALE_AFTER = timedelta(days=90)
+
+
+@dataclass
+class StackState:
+    """The stack as the overview and the linter read it, loaded in a fixed number of queries
+    whatever its size."""
+
+    entries: list[StackEntry]
+    categories: list[Category]
+    profile: OrganisationProfile
+    models_in_production: int
+    stale_pain_points: list[PainPoint]
+    named_pain_categories: set[int] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, now=None) -> "StackState":
+        now = now or timezone.now()
+        categories = list(Category.objects.all())
+        entries = list(
+            StackEntry.objects.filter(lifecycle__in=CURRENT)
+            .select_related("tool", "owner", "team")
+            .prefetch_related(
+                Prefetch("tool__categories", queryset=Category.objects.all()),
+                Prefetch("pain_points", queryset=PainPoint.objects.only("id", "anticipated", "category_id")),
+            )
+        )
+        stale = list(
+            PainPoint.objects.filter(status=PainPoint.Status.OPEN, created_at__lt=now - STALE_AFTER)
+            .annotate(answers=Count("stack_entries", filter=~Q(stack_entries__lifecycle=Lifecycle.REJECTED)))
+            .filter(answers=0)
+            .order_by("created_at")
+        )
+        named = set(
+            PainPoint.objects.filter(anticipated=False, category__isnull=False)
+            .exclude(status=PainPoint.Status.DISMISSED)
+            .order_by()
+            .values_list("category_id", flat=True)
+            .distinct()
+        )
+        return cls(
+            entries=entries,
+            categories=categories,
+            profile=OrganisationProfile.load(),
+            models_in_production=MLModel.objects.filter(stage=MLModel.Stage.PRODUCTION).count(),
+            stale_pain_points=stale,
+            named_pain_categories=named,
+        )
+
+    def in_use(self) -> list[StackEntry]:
+        return [e for e in self.entries if e.lifecycle in IN_USE]
 
 
 @dataclass
@@ -32,27 +86,17 @@ class CategoryRow:
         return limit is not None and len(self.in_use) > limit
 
 
-def stack_by_category() -> list[CategoryRow]:
-    """Every category with the entries on the overview; a tool in two categories is in both."""
-    entries = (
-        StackEntry.objects.filter(lifecycle__in=ON_OVERVIEW)
-        .select_related("tool", "owner", "team")
-        .prefetch_related(Prefetch("tool__categories", queryset=Category.objects.only("id")))
-    )
-    rows = {category.id: CategoryRow(category) for category in Category.objects.all()}
-    for entry in entries:
+def stack_by_category(state: StackState) -> list[CategoryRow]:
+    """Every category with its current entries; a tool in two categories is in both."""
+    rows = {category.id: CategoryRow(category) for category in state.categories}
+    for entry in state.entries:
         for category in entry.tool.categories.all():
             rows[category.id].entries.append(entry)
     return list(rows.values())
 
 
-def monthly_cost() -> dict[str, Decimal]:
-    """The stack in use: licences a month and engineer hours a month."""
-    totals = StackEntry.objects.filter(lifecycle__in=IN_USE).aggregate(
-        licence=Sum("licence_per_month"), hours=Sum("ops_hours_per_month")
-    )
-    return {key: value or Decimal("0") for key, value in totals.items()}
-
-
-def models_in_production() -> int:
-    return MLModel.objects.filter(stage=MLModel.Stage.PRODUCTION).count()
+def monthly_cost(state: StackState) -> dict[str, Decimal]:
+    """The stack in use, a month: licences, engineer hours, and both priced together."""
+    licence = sum((e.licence_per_month for e in state.in_use()), Decimal("0"))
+    hours = sum((e.ops_hours_per_month for e in state.in_use()), Decimal("0"))
+    return {"licence": licence, "hours": hours, "total": state.profile.monthly_cost(licence, hours)}

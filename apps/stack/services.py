@@ -1,7 +1,14 @@
 from django.db import transaction
 from django.utils import timezone
 
-from apps.stack.models import Lifecycle, StackEntry
+from apps.stack.models import FILTERS, Lifecycle, StackEntry, Verdict
+
+# Where a failed filter sends an entry: a candidate is rejected, a tool in use is flagged.
+FAILED_FILTER_MOVES = {
+    Lifecycle.PROPOSED: Lifecycle.REJECTED,
+    Lifecycle.EVALUATING: Lifecycle.REJECTED,
+    Lifecycle.ADOPTED: Lifecycle.FLAGGED,
+}
 
 
 @transaction.atomic
@@ -17,3 +24,20 @@ def entry_propose(*, tool, by, team=None, now=None) -> tuple[StackEntry, bool]:
     if created:
         entry.transitions.create(to_lifecycle=Lifecycle.PROPOSED, by=by, at=now or timezone.now())
     return entry, created
+
+
+@transaction.atomic
+def filter_record(*, entry: StackEntry, name: str, verdict: str, rationale: str, by, now=None) -> StackEntry:
+    """Record one adoption filter's verdict. A failed filter rejects the tool (an adopted one
+    is flagged for removal), keeping the rationale as the reason (seed rule 2)."""
+    now = now or timezone.now()
+    entry = StackEntry.objects.select_for_update().get(pk=entry.pk)
+    setattr(entry, name, verdict)
+    setattr(entry, f"{name}_rationale", rationale.strip())
+    entry.save(update_fields=[name, f"{name}_rationale", "updated_at"])
+    if verdict == Verdict.FAIL:
+        target = FAILED_FILTER_MOVES.get(entry.lifecycle)
+        if target:
+            reason = f"Failed the {FILTERS[name].lower()} filter: {rationale.strip()}"
+            entry.move_to(target, by=by, now=now, note=reason)
+    return entry

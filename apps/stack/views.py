@@ -1,22 +1,41 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.catalog.models import Tool
+from apps.findings.rules import by_entry, lint
 from apps.health.models import Heartbeat
 from apps.health.tasks import WORKER
+from apps.lib.htmx import wants_fragment
 from apps.lib.pagination import paginate
-from apps.stack import selectors
-from apps.stack.models import Lifecycle, StackEntry, TransitionError
-from apps.stack.services import entry_propose
+from apps.stack.selectors import StackState, monthly_cost, stack_by_category
+from apps.stack.forms import EntryDetailsForm, FilterVerdictForm, OrganisationProfileForm
+from apps.stack.models import (
+    FILTERS,
+    Lifecycle,
+    LifecycleTransition,
+    MLModel,
+    OrganisationProfile,
+    StackEntry,
+    TransitionError,
+)
+from apps.stack.services import entry_propose, filter_record
+from apps.stack.stages import stage_advice
 
 
 def overview(request):
+    stack = StackState.load()
+    findings = lint(stack)
     context = {
-        "rows": selectors.stack_by_category(),
-        "cost": selectors.monthly_cost(),
-        "models_in_production": selectors.models_in_production(),
+        "rows": stack_by_category(stack),
+        "cost": monthly_cost(stack),
+        "advice": stage_advice(stack.models_in_production, stack.categories),
+        "findings": findings,
+        "findings_by_entry": by_entry(findings),
         "heartbeat": Heartbeat.objects.filter(name=WORKER).first(),
     }
     return render(request, "stack/overview.html", context)
@@ -37,15 +56,64 @@ def entry_list(request):
     return render(request, "stack/entry_list.html", context)
 
 
-def entry_detail(request, pk):
-    entry = get_object_or_404(
+def _load_entry(pk) -> StackEntry:
+    return get_object_or_404(
         StackEntry.objects.select_related("tool", "owner", "team").prefetch_related(
-            "tool__categories", "pain_points", "transitions__by"
+            "tool__categories",
+            "pain_points",
+            Prefetch("transitions", queryset=LifecycleTransition.objects.select_related("by")),
         ),
         pk=pk,
     )
+
+
+def _entry_context(entry: StackEntry, **extra) -> dict:
+    findings = by_entry(lint()).get(entry.pk, [])
     moves = [(value, Lifecycle(value).label) for value in entry.allowed_moves()]
-    return render(request, "stack/entry_detail.html", {"entry": entry, "moves": moves})
+    forms = {
+        name: FilterVerdictForm(initial={"verdict": verdict, "rationale": rationale})
+        for name, _, verdict, rationale in entry.verdicts()
+    }
+    return {"entry": entry, "moves": moves, "findings": findings, "filter_forms": forms, **extra}
+
+
+def entry_detail(request, pk):
+    return render(request, "stack/entry_detail.html", _entry_context(_load_entry(pk)))
+
+
+@require_POST
+@permission_required("stack.change_stackentry", raise_exception=True)
+def entry_filter(request, pk, name):
+    """Record one filter's verdict inline; the gate, lifecycle and findings refresh in place."""
+    entry = get_object_or_404(StackEntry, pk=pk)
+    if name not in FILTERS:
+        raise Http404("No such adoption filter")
+    form = FilterVerdictForm(request.POST)
+    if form.is_valid():
+        filter_record(entry=entry, name=name, by=request.user, **form.cleaned_data)
+    entry = _load_entry(pk)
+    context = _entry_context(entry)
+    if not form.is_valid():
+        context["filter_forms"][name] = form
+    if not wants_fragment(request):
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("entry-detail", pk=pk)
+    return render(request, "stack/partials/entry_updated.html", context)
+
+
+@permission_required("stack.change_stackentry", raise_exception=True)
+def entry_edit(request, pk):
+    """Owner, team, pain points and cost, edited in place."""
+    entry = _load_entry(pk)
+    form = EntryDetailsForm(request.POST or None, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        if not wants_fragment(request):
+            return redirect("entry-detail", pk=pk)
+        return render(request, "stack/partials/entry_updated.html", _entry_context(_load_entry(pk), details_saved=True))
+    template = "stack/partials/entry_details_form.html" if wants_fragment(request) else "stack/entry_edit.html"
+    return render(request, template, {"entry": entry, "form": form})
 
 
 @require_POST
@@ -60,6 +128,8 @@ def entry_move(request, pk):
         messages.error(request, f"{entry.tool} cannot move: " + " ".join(error.reasons))
     else:
         messages.success(request, f"{entry.tool} is now {entry.get_lifecycle_display().lower()}.")
+    if wants_fragment(request):
+        return render(request, "stack/partials/entry_updated.html", _entry_context(_load_entry(pk)))
     return redirect("entry-detail", pk=entry.pk)
 
 
@@ -73,3 +143,28 @@ def tool_propose(request, slug):
     else:
         messages.info(request, f"{tool} is already on the stack ({entry.get_lifecycle_display().lower()}).")
     return redirect("entry-detail", pk=entry.pk)
+
+
+def profile(request):
+    """The organisation's context the rules depend on; leads edit it."""
+    current = OrganisationProfile.load()
+    can_edit = request.user.has_perm("stack.change_organisationprofile")
+    form = OrganisationProfileForm(request.POST or None, instance=current)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            saved = form.save(commit=False)
+            saved.updated_by = request.user
+            saved.save()
+            messages.success(request, "The organisation profile is saved.")
+            return redirect("profile")
+    return render(request, "stack/profile.html", {"profile": current, "form": form, "can_edit": can_edit})
+
+
+def model_list(request):
+    """Each ML model's deployment path, gaps marked (seed rule 9)."""
+    models = MLModel.objects.select_related(
+        "team", "owner", "tracker__tool", "registry__tool", "serving__tool", "monitoring__tool"
+    ).order_by("name")
+    return render(request, "stack/model_list.html", {"page": paginate(request, models)})

@@ -402,9 +402,12 @@ class _Importer:
         for key, target in [("category", "categories"), ("team", "teams"), ("reported_by", "users")]:
             if key in item:
                 resolved[key] = self.reference(item, key, path, target)
+        before = instance.status if instance.pk else ""  # the form changes the instance
         form = PainPointForm(self.form_data(instance, "pain_points", item, resolved), instance=instance)
         if self.validate(form, item, path, "pain_points", resolved) and not self.broken(resolved):
-            self.save(form, "pain_points", name)
+            pain = self.save(form, "pain_points", name)
+            if pain.status != before:
+                pain.status_changes.create(from_status=before, to_status=pain.status, at=self.now, note=IMPORT_NOTE)
 
     def import_stack(self, name, item, path):
         tool = Tool.objects.filter(name=name).values_list("pk", flat=True).first()

@@ -47,7 +47,10 @@ def test_local_use_with_debug_raises_no_warning(settings):
 
 
 def run_manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SITE_URL", "EMAIL_HOST"}}
+    clean = {
+        k: v for k, v in os.environ.items()
+        if k not in {"DEBUG", "SITE_URL", "EMAIL_HOST", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
         capture_output=True, text=True, timeout=120,

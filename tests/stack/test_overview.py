@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from apps.catalog.models import Tool
-from apps.stack.models import Lifecycle, StackEntry
+from apps.stack.models import Lifecycle, OrganisationProfile, StackEntry
 
 
 def adopt(tool_name, **fields):
@@ -59,8 +59,10 @@ def test_it_sums_the_monthly_cost_of_tools_in_use(viewer_client, catalog):
         tool=Tool.objects.get(name="Prefect"), lifecycle=Lifecycle.EVALUATING,
         licence_per_month=Decimal("999"),
     )
-    cost = viewer_client.get("/").context["cost"]
-    assert cost == {"licence": Decimal("150"), "hours": Decimal("5.5")}
+    OrganisationProfile.objects.update_or_create(pk=1, defaults={"engineer_hourly_cost": Decimal("80")})
+    response = viewer_client.get("/")
+    assert response.context["cost"] == {"licence": Decimal("150"), "hours": Decimal("5.5"), "total": Decimal("590")}
+    assert "150 licences + 5.5 h upkeep" in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -75,7 +77,7 @@ def test_pages_use_a_fixed_number_of_queries_on_the_demo(
 
 def test_the_entry_page_uses_a_fixed_number_of_queries(demo_viewer_client, django_assert_max_num_queries):
     entry = StackEntry.objects.get(tool__name="MLflow")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(22):
         page = demo_viewer_client.get(f"/stack/{entry.pk}/")
     assert "Trial logged every churn run end to end." in page.content.decode()
 

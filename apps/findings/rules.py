@@ -1,0 +1,209 @@
+"""The stack linter: one function per rule code, each a rule of the seed applied to the stack.
+
+Findings are computed from what is stored, never typed in. `lint()` loads the stack once
+(a fixed handful of queries, whatever its size) and runs every rule over it.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.catalog.models import Category
+from apps.painpoints.models import PainPoint
+from apps.stack.models import IN_USE, Lifecycle, StackEntry
+from apps.stack.selectors import StackState as Stack
+
+ORCHESTRATION = "pipeline-orchestration"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    entry: StackEntry | None = None
+    pain_point: PainPoint | None = None
+    category: Category | None = None
+
+    @property
+    def subject(self) -> str:
+        return str(self.entry or self.pain_point or self.category)
+
+    @property
+    def url(self) -> str:
+        if self.entry:
+            return reverse("entry-detail", kwargs={"pk": self.entry.pk})
+        if self.pain_point:
+            return reverse("painpoint-detail", kwargs={"pk": self.pain_point.pk})
+        return reverse("overview") + f"#cat-{self.category.key}"
+
+
+def overlap(stack: Stack):
+    for category in stack.categories:
+        if category.max_adopted is None:
+            continue
+        tools = [e for e in stack.in_use() if category in e.tool.categories.all()]
+        if len(tools) > category.max_adopted:
+            names = ", ".join(e.tool.name for e in tools)
+            for entry in tools:
+                yield Finding(
+                    "overlap",
+                    f"{category.name} has {len(tools)} tools in use ({names}) where the minimum stack "
+                    f"has {category.max_adopted}: one {category.name.lower()} tool, not two (rule 3).",
+                    entry=entry,
+                )
+
+
+def no_pain(stack: Stack):
+    for entry in stack.in_use():
+        if not entry.pain_points.all():
+            yield Finding(
+                "no-pain",
+                f"{entry.tool} is in use but answers no pain point: a tool is adopted only against "
+                "a pain point the team can name today (rule 1).",
+                entry=entry,
+            )
+
+
+def anticipated_only(stack: Stack):
+    for entry in stack.in_use():
+        pains = entry.pain_points.all()
+        if pains and all(p.anticipated for p in pains):
+            yield Finding(
+                "anticipated-only",
+                f"{entry.tool} answers only anticipated needs; an anticipated need never justifies "
+                "a tool, only a pain the team can name today (rule 1).",
+                entry=entry,
+            )
+
+
+def kubernetes_without_kubernetes(stack: Stack):
+    if stack.profile.kubernetes_operated:
+        return
+    for entry in stack.entries:
+        if entry.tool.kubernetes_native:
+            yield Finding(
+                "kubernetes-without-kubernetes",
+                f"{entry.tool} is Kubernetes-native but the organisation does not operate "
+                "Kubernetes: such tools fit only where Kubernetes is already in place (rule 6).",
+                entry=entry,
+            )
+
+
+def discontinued(stack: Stack):
+    for entry in stack.entries:
+        if entry.tool.discontinued:
+            yield Finding(
+                "discontinued",
+                f"{entry.tool} is discontinued by its vendor"
+                + (f" ({entry.tool.discontinued_note.rstrip('.')})" if entry.tool.discontinued_note else "")
+                + ": plan its removal before it becomes abandoned debt (rule 8).",
+                entry=entry,
+            )
+
+
+def no_owner(stack: Stack):
+    for entry in stack.in_use():
+        if entry.owner is None:
+            yield Finding(
+                "no-owner",
+                f"{entry.tool} has no owner: each component of the stack needs a single owner (rule 3).",
+                entry=entry,
+            )
+
+
+def inactive_owner(stack: Stack):
+    for entry in stack.in_use():
+        if entry.owner is not None and not entry.owner.is_active:
+            yield Finding(
+                "inactive-owner",
+                f"{entry.tool} is owned by {entry.owner}, who is no longer active: each component "
+                "needs a single owner who is still here (rule 3).",
+                entry=entry,
+            )
+
+
+def no_trigger(stack: Stack):
+    for entry in stack.entries:
+        if entry.lifecycle not in [*IN_USE, Lifecycle.EVALUATING]:
+            continue
+        for category in entry.tool.categories.all():
+            if not category.in_minimum_stack and category.id not in stack.named_pain_categories:
+                yield Finding(
+                    "no-trigger",
+                    f"{entry.tool} brings in {category.name.lower()}, which is beyond the minimum "
+                    f"stack and needs its trigger: {category.trigger.rstrip('.').lower() or 'a named pain point'} "
+                    "(rule 4). No pain point named today records it.",
+                    entry=entry,
+                )
+
+
+def minimum_gap(stack: Stack):
+    if not stack.models_in_production:
+        return
+    covered = {c.id for e in stack.in_use() for c in e.tool.categories.all()}
+    for category in stack.categories:
+        if category.in_minimum_stack and category.id not in covered:
+            count = stack.models_in_production
+            yield Finding(
+                "minimum-gap",
+                f"{count} model{'s are' if count != 1 else ' is'} in production with no "
+                f"{category.name.lower()} tool in use: the minimum stack has one of each, and a model "
+                "needs its deployment path (rules 3 and 9).",
+                category=category,
+            )
+
+
+def parallel_orchestrator(stack: Stack):
+    existing = stack.profile.data_orchestrator
+    if existing is None:
+        return
+    for entry in stack.entries:
+        if entry.tool_id == existing.id:
+            continue
+        if any(c.key == ORCHESTRATION for c in entry.tool.categories.all()):
+            yield Finding(
+                "parallel-orchestrator",
+                f"{entry.tool} would run beside {existing}, which the data team already runs: adding "
+                f"ML pipelines to {existing} is lower overhead than a parallel orchestrator (rule 6).",
+                entry=entry,
+            )
+
+
+def stale_pain(stack: Stack):
+    for pain in stack.stale_pain_points:
+        days = (timezone.now() - pain.created_at).days
+        yield Finding(
+            "stale-pain",
+            f"“{pain.title}” has been open for {days} days with no tool evaluated against it: "
+            "requirements come from pain points, so evaluate or dismiss it (rule 5).",
+            pain_point=pain,
+        )
+
+
+RULES = {
+    "overlap": (overlap, "Overlap in a one-tool category"),
+    "no-pain": (no_pain, "In use without a named pain point"),
+    "anticipated-only": (anticipated_only, "In use for anticipated needs only"),
+    "kubernetes-without-kubernetes": (kubernetes_without_kubernetes, "Kubernetes-native without Kubernetes"),
+    "discontinued": (discontinued, "Discontinued by its vendor"),
+    "no-owner": (no_owner, "No owner"),
+    "inactive-owner": (inactive_owner, "Owner no longer active"),
+    "no-trigger": (no_trigger, "Beyond the minimum stack without its trigger"),
+    "minimum-gap": (minimum_gap, "Minimum stack category missing"),
+    "parallel-orchestrator": (parallel_orchestrator, "Parallel orchestrator"),
+    "stale-pain": (stale_pain, "Pain point open 90 days without an evaluation"),
+}
+
+
+def lint(stack: Stack | None = None) -> list[Finding]:
+    stack = stack or Stack.load()
+    return [finding for rule, _ in RULES.values() for finding in rule(stack)]
+
+
+def by_entry(findings: list[Finding]) -> dict[int, list[Finding]]:
+    grouped: dict[int, list[Finding]] = {}
+    for finding in findings:
+        if finding.entry is not None:
+            grouped.setdefault(finding.entry.pk, []).append(finding)
+    return grouped

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from apps.findings import views
+
+urlpatterns = [path("", views.finding_list, name="finding-list")]
