@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from celery.schedules import crontab
 
+from apps.lib import env as environment
 from apps.lib.env import env, env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -191,3 +192,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
 }
+
+# The variables above: a stack file may not read them as probe credentials.
+ENVIRONMENT_VARIABLES = sorted(environment.READ)

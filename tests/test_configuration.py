@@ -8,11 +8,10 @@ from django.conf import settings
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[1]
-SETTINGS_SOURCE = (ROOT / "apps" / "settings.py").read_text()
 
 
 def variables_settings_read() -> set[str]:
-    return set(re.findall(r'\benv(?:_bool|_int|_list)?\(\s*"([A-Z_]+)"', SETTINGS_SOURCE))
+    return set(settings.ENVIRONMENT_VARIABLES)
 
 
 def variables_in_env_example() -> set[str]:

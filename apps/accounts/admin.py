@@ -58,8 +58,11 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "hint", "created_by", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["hint", "created_by", "created_at", "last_used_at"]
+    readonly_fields = ["hint", "created_by", "created_at", "last_used_at", "revoked_at"]
     fields = ["name", "hint", "created_by", "created_at", "last_used_at", "revoked_at"]
 
     def has_add_permission(self, request):
         return False  # tokens are issued on the API tokens page, which shows the secret once
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke on the API tokens page; the record of who made it stays

@@ -137,7 +137,14 @@ class ApiToken(models.Model):
 
     @classmethod
     def authenticate(cls, secret: str, now=None) -> "ApiToken | None":
-        token = cls.objects.filter(digest=cls.hash(secret), revoked_at__isnull=True).first()
-        if token is not None:
-            cls.objects.filter(pk=token.pk).update(last_used_at=now or timezone.now())
+        """The live token for this secret. A token dies with its creator's right to make
+        tokens: revoked, or made by someone who left or is no longer a lead, it is refused."""
+        token = (
+            cls.objects.select_related("created_by")
+            .filter(digest=cls.hash(secret), revoked_at__isnull=True, created_by__is_active=True)
+            .first()
+        )
+        if token is None or not token.created_by.has_perm("accounts.add_apitoken"):
+            return None
+        cls.objects.filter(pk=token.pk).update(last_used_at=now or timezone.now())
         return token

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
 from apps.accounts.models import ApiToken
 
@@ -13,6 +14,7 @@ class ApiTokenForm(forms.ModelForm):
         fields = ["name"]
 
 
+@never_cache
 @permission_required("accounts.add_apitoken", raise_exception=True)
 def token_list(request):
     """API tokens for scripts and dashboards that read /api/stack.json."""

@@ -4,11 +4,15 @@ import os
 from pathlib import Path
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+
+# Every variable the settings have read: Stackledger's own configuration.
+READ: set[str] = set()
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 
 def env(name: str, default: str = "") -> str:
     """The variable's value; `NAME_FILE` pointing at a file (Docker secrets) wins."""
+    READ.add(name)
     path = os.environ.get(f"{name}_FILE")
     if path:
         return Path(path).read_text().strip()

@@ -29,7 +29,7 @@ class RefusedTarget(ValueError):
 
 def parse_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The IP address a host part spells, in any legacy IPv4 form, or None for a name."""
-    host = host.strip("[]")
+    host = host.strip("[]").rstrip(".")
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
@@ -46,8 +46,11 @@ def parse_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 def check_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
     """Refuse addresses no probe may reach, whatever PROBE_ALLOWED_NETWORKS says."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        # IPv4 carried inside IPv6: mapped (::ffff:a.b.c.d), 6to4 (2002::/16) and Teredo.
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo and address.teredo[1])
+        if embedded:
+            check_address(embedded)
     if address in METADATA_ADDRESSES:
         raise RefusedTarget(f"{address} is a cloud metadata address")
     if address.is_link_local:

@@ -70,6 +70,8 @@ class StrictLoader(yaml.SafeLoader):
         if isinstance(event, (ScalarEvent, CollectionStartEvent)) and event.tag not in (None, "!"):
             raise YamlError(line, f"tags such as {event.tag} are not allowed: write plain YAML")
         is_key = isinstance(parent, yaml.MappingNode) and index is None
+        if isinstance(event, ScalarEvent) and any("\ud800" <= ch <= "\udfff" for ch in event.value):
+            raise YamlError(line, "the text holds an invalid character (a lone surrogate escape)")
         if isinstance(event, ScalarEvent) and event.implicit[0] and event.style is None and not is_key:
             for pattern, message in _SURPRISES:
                 if pattern.match(event.value):

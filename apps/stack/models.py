@@ -140,15 +140,19 @@ class StackEntry(models.Model):
             verdict == Verdict.PENDING for _, _, verdict, _ in self.verdicts()
         )
 
-    def adoption_blockers(self) -> list[str]:
-        """Why this entry may not be adopted yet; empty when it may (seed rules 1 and 2)."""
+    def adoption_blockers(self, pain_points=None) -> list[str]:
+        """Why this entry may not be adopted yet; empty when it may (seed rules 1 and 2).
+
+        `pain_points` stands in for the stored ones, to judge a change before it is saved.
+        """
         reasons = []
         for _, label, verdict, rationale in self.verdicts():
             if verdict == Verdict.FAIL:
                 reasons.append(f"It failed the {label.lower()} filter: {rationale or 'no rationale given'}.")
             elif verdict == Verdict.PENDING:
                 reasons.append(f"The {label.lower()} filter has not been assessed.")
-        if not any(p.named_today for p in self.pain_points.all()):
+        pain_points = self.pain_points.all() if pain_points is None else pain_points
+        if not any(p.named_today for p in pain_points):
             reasons.append("No pain point named today justifies it (anticipated needs do not count).")
         if self.owner_id is None:
             reasons.append("It has no owner.")

@@ -1,5 +1,6 @@
 """Export the stack as a version 1 stack file, deterministically: the same database always
-gives the same bytes, and importing the file into an empty database gives them back."""
+gives the same bytes (whatever the database's collation), and importing the file into an
+empty database gives them back."""
 
 from decimal import Decimal
 from functools import cache
@@ -16,15 +17,26 @@ from apps.probes.models import Probe
 from apps.stack.models import MLModel, StackEntry, Verdict
 
 HEADER = "# Stackledger stack file. Import with: python manage.py import_stack FILE\n"
+CATEGORY_FIELDS = ["key", "name", "description", "position", "in_minimum_stack", "max_adopted", "trigger"]
+TOOL_FIELDS = [
+    "name", "categories", "hosting", "complexity", "complexity_note", "strengths", "weaknesses",
+    "best_for", "kubernetes_native", "discontinued", "discontinued_note", "website",
+]
 
 
 @cache
-def seed_catalogue() -> tuple[frozenset, frozenset]:
-    """Category keys and tool names of the seed catalogue: the export lists only the others."""
+def seed_catalogue() -> tuple[dict, dict]:
+    """The seed catalogue's categories by key and tools by name, as the export writes them."""
     fixture = yaml.safe_load(FIXTURE.read_text())
-    keys = frozenset(o["fields"]["key"] for o in fixture if o["model"] == "catalog.category")
-    names = frozenset(o["fields"]["name"] for o in fixture if o["model"] == "catalog.tool")
-    return keys, names
+    categories, tools = {}, {}
+    for record in fixture:
+        fields = record["fields"]
+        if record["model"] == "catalog.category":
+            categories[fields["key"]] = _compact({name: fields.get(name) for name in CATEGORY_FIELDS})
+        else:
+            fields = {**fields, "categories": sorted(key for [key] in fields["categories"])}
+            tools[fields["name"]] = _compact({name: fields.get(name) for name in TOOL_FIELDS})
+    return categories, tools
 
 
 def _number(value: Decimal) -> int | float:
@@ -32,71 +44,80 @@ def _number(value: Decimal) -> int | float:
 
 
 def _compact(record: dict) -> dict:
-    """Leave out empty values, so files stay short and omitted means default."""
+    """Leave out empty values, so files stay short."""
     return {key: value for key, value in record.items() if value not in (None, "", [], {})}
+
+
+def _sorted(rows, key):
+    return sorted(rows, key=lambda row: (key(row).lower(), key(row)))
 
 
 def stack_document() -> dict:
     """The whole stack as plain data, in a stable order."""
-    seed_keys, seed_tools = seed_catalogue()
-    document = {"version": 1}
-    document["categories"] = [
-        _compact({
-            "key": c.key, "name": c.name, "description": c.description, "position": c.position,
-            "in_minimum_stack": c.in_minimum_stack, "max_adopted": c.max_adopted,
-            "trigger": c.trigger,
-        })
-        for c in Category.objects.exclude(key__in=seed_keys).order_by("key")
+    seed_categories, seed_tools = seed_catalogue()
+    categories = [
+        _compact({name: getattr(c, name) for name in CATEGORY_FIELDS}) for c in Category.objects.all()
     ]
-    document["tools"] = [
-        _compact({
-            "name": t.name, "categories": sorted(c.key for c in t.categories.all()),
-            "hosting": t.hosting, "complexity": t.complexity, "complexity_note": t.complexity_note,
-            "strengths": t.strengths, "weaknesses": t.weaknesses, "best_for": t.best_for,
-            "kubernetes_native": t.kubernetes_native, "discontinued": t.discontinued,
-            "discontinued_note": t.discontinued_note, "website": t.website,
-        })
-        for t in Tool.objects.exclude(name__in=seed_tools).prefetch_related("categories").order_by("name")
+    tools = [
+        _compact({**{name: getattr(t, name) for name in TOOL_FIELDS if name != "categories"},
+                  "categories": sorted(c.key for c in t.categories.all())})
+        for t in Tool.objects.prefetch_related("categories")
     ]
-    document["teams"] = [
-        _compact({"name": t.name, "description": t.description}) for t in Team.objects.order_by("name")
-    ]
-    document["users"] = [
-        _compact({
-            "email": u.email, "name": u.name, "role": u.role, "team": u.team and u.team.name,
-            "active": None if u.is_active else False,
-        })
-        for u in User.objects.select_related("team").prefetch_related("groups").order_by("email")
-    ]
-    document["pain_points"] = [
-        _compact({
-            "title": p.title, "description": p.description,
-            "category": p.category and p.category.key, "team": p.team and p.team.name,
-            "evidence": p.evidence, "severity": p.severity, "anticipated": p.anticipated,
-            "status": p.status, "reported_by": p.reported_by and p.reported_by.email,
-        })
-        for p in PainPoint.objects.select_related("category", "team", "reported_by").order_by("title")
-    ]
-    entries = (
-        StackEntry.objects.select_related("tool", "owner", "team")
-        .prefetch_related(
-            Prefetch("pain_points", queryset=PainPoint.objects.order_by("title")),
-            Prefetch("probe", queryset=Probe.objects.all()),
-        )
-        .order_by("tool__name")
-    )
-    document["stack"] = [_entry(entry) for entry in entries]
-    document["models"] = [
-        _compact({
-            "name": m.name, "description": m.description, "stage": m.stage,
-            "team": m.team and m.team.name, "owner": m.owner and m.owner.email,
-            **{role: getattr(m, role) and getattr(m, role).tool.name
-               for role in ("tracker", "registry", "serving", "monitoring")},
-        })
-        for m in MLModel.objects.select_related(
-            "team", "owner", "tracker__tool", "registry__tool", "serving__tool", "monitoring__tool"
-        ).order_by("name")
-    ]
+    document = {
+        "version": 1,
+        # Catalogue rows only where they differ from the seed catalogue, or are not in it.
+        "categories": _sorted([c for c in categories if seed_categories.get(c["key"]) != c], lambda c: c["key"]),
+        "tools": _sorted([t for t in tools if seed_tools.get(t["name"]) != t], lambda t: t["name"]),
+        "teams": _sorted(
+            [_compact({"name": t.name, "description": t.description}) for t in Team.objects.all()],
+            lambda t: t["name"],
+        ),
+        "users": _sorted(
+            [
+                _compact({
+                    "email": u.email, "name": u.name, "role": u.role, "team": u.team and u.team.name,
+                    "active": None if u.is_active else False,
+                })
+                for u in User.objects.select_related("team").prefetch_related("groups")
+            ],
+            lambda u: u["email"],
+        ),
+        "pain_points": _sorted(
+            [
+                _compact({
+                    "title": p.title, "description": p.description,
+                    "category": p.category and p.category.key, "team": p.team and p.team.name,
+                    "evidence": p.evidence, "severity": p.severity, "anticipated": p.anticipated,
+                    "status": p.status, "reported_by": p.reported_by and p.reported_by.email,
+                })
+                for p in PainPoint.objects.select_related("category", "team", "reported_by")
+            ],
+            lambda p: p["title"],
+        ),
+        "stack": _sorted(
+            [
+                _entry(entry)
+                for entry in StackEntry.objects.select_related("tool", "owner", "team").prefetch_related(
+                    "pain_points", Prefetch("probe", queryset=Probe.objects.all())
+                )
+            ],
+            lambda e: e["tool"],
+        ),
+        "models": _sorted(
+            [
+                _compact({
+                    "name": m.name, "description": m.description, "stage": m.stage,
+                    "team": m.team and m.team.name, "owner": m.owner and m.owner.email,
+                    **{role: getattr(m, role) and getattr(m, role).tool.name
+                       for role in ("tracker", "registry", "serving", "monitoring")},
+                })
+                for m in MLModel.objects.select_related(
+                    "team", "owner", "tracker__tool", "registry__tool", "serving__tool", "monitoring__tool"
+                )
+            ],
+            lambda m: m["name"],
+        ),
+    }
     return {key: value for key, value in document.items() if value != []}
 
 
@@ -112,7 +133,7 @@ def _entry(entry: StackEntry) -> dict:
         "status": entry.lifecycle,
         "owner": entry.owner and entry.owner.email,
         "team": entry.team and entry.team.name,
-        "pain_points": [p.title for p in entry.pain_points.all()],
+        "pain_points": sorted((p.title for p in entry.pain_points.all()), key=lambda t: (t.lower(), t)),
         "filters": filters,
         "cost": {
             "licence_per_month": _number(entry.licence_per_month),
@@ -134,4 +155,3 @@ def _entry(entry: StackEntry) -> dict:
 
 def export_stack() -> str:
     return HEADER + yamlio.dump(stack_document())
-

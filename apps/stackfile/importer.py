@@ -3,9 +3,9 @@ and apply it in one transaction only when nothing is wrong.
 
 Records are matched by their natural keys (category key, tool name, team name, email, pain
 point title, the stack entry's tool, model name). A field the file leaves out keeps its
-value; nothing the file does not mention is deleted. Validation runs the whole import inside
-a transaction that is rolled back, so every problem is found, each with its line, before
-anything is written; a preview is the same run, always rolled back.
+value; nothing the file does not mention is deleted. The whole import runs inside a
+transaction that is rolled back on any problem (and always, for a preview), so every problem
+is found, each with its line, before anything is kept.
 """
 
 import json
@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -31,62 +32,73 @@ from apps.painpoints.models import PainPoint
 from apps.probes.forms import ProbeForm
 from apps.probes.models import Probe
 from apps.stack.forms import MLModelForm, StackEntryForm
-from apps.stack.models import FILTERS, IN_USE, Lifecycle, MLModel, StackEntry
+from apps.stack.models import FILTERS, TRANSITIONS, Lifecycle, MLModel, StackEntry
 
 VERSION = 1
+IMPORT_NOTE = "Imported from a stack file."
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
+
+# Each section's fields: file key -> (form field, kind). Kinds are checked before any form
+# sees a value; a form field of None means the importer handles the key itself.
+TEXT, BOOL, INT, NUMBER, DATE, NAME, NAMES, MAPPING = (
+    "text", "true or false", "a whole number", "a number", "a date as text ('2026-03-02')",
+    "a name, as text", "a list of names", "a mapping",
+)
+SCHEMA = {
+    "categories": {
+        "key": ("key", TEXT), "name": ("name", TEXT), "description": ("description", TEXT),
+        "position": ("position", INT), "in_minimum_stack": ("in_minimum_stack", BOOL),
+        "max_adopted": ("max_adopted", INT), "trigger": ("trigger", TEXT),
+    },
+    "tools": {
+        "name": ("name", TEXT), "categories": ("categories", NAMES), "hosting": ("hosting", TEXT),
+        "complexity": ("complexity", TEXT), "complexity_note": ("complexity_note", TEXT),
+        "strengths": ("strengths", TEXT), "weaknesses": ("weaknesses", TEXT),
+        "best_for": ("best_for", TEXT), "kubernetes_native": ("kubernetes_native", BOOL),
+        "discontinued": ("discontinued", BOOL), "discontinued_note": ("discontinued_note", TEXT),
+        "website": ("website", TEXT),
+    },
+    "teams": {"name": ("name", TEXT), "description": ("description", TEXT)},
+    "users": {
+        "email": ("email", TEXT), "name": ("name", TEXT), "role": (None, TEXT),
+        "team": ("team", NAME), "active": ("is_active", BOOL),
+    },
+    "pain_points": {
+        "title": ("title", TEXT), "description": ("description", TEXT),
+        "category": ("category", NAME), "team": ("team", NAME), "evidence": ("evidence", TEXT),
+        "severity": ("severity", TEXT), "anticipated": ("anticipated", BOOL),
+        "status": ("status", TEXT), "reported_by": ("reported_by", NAME),
+    },
+    "stack": {
+        "tool": ("tool", TEXT), "status": ("lifecycle", TEXT), "owner": ("owner", NAME),
+        "team": ("team", NAME), "pain_points": ("pain_points", NAMES), "filters": (None, MAPPING),
+        "cost": (None, MAPPING), "notes": ("notes", TEXT), "adopted_on": ("adopted_on", DATE),
+        "retired_on": ("retired_on", DATE), "probe": (None, MAPPING),
+    },
+    "models": {
+        "name": ("name", TEXT), "description": ("description", TEXT), "stage": ("stage", TEXT),
+        "team": ("team", NAME), "owner": ("owner", NAME), "tracker": ("tracker", NAME),
+        "registry": ("registry", NAME), "serving": ("serving", NAME),
+        "monitoring": ("monitoring", NAME),
+    },
+    # Nested in a stack entry.
+    "cost": {"licence_per_month": ("licence_per_month", NUMBER), "ops_hours_per_month": ("ops_hours_per_month", NUMBER)},
+    "filter": {"verdict": (None, TEXT), "rationale": (None, TEXT)},
+    "probe": {
+        "kind": ("kind", TEXT), "url": ("url", TEXT), "credential_env": (None, TEXT),
+        "interval_minutes": ("interval_minutes", INT), "unused_after_days": ("unused_after_days", INT),
+        "params": ("params", MAPPING),
+    },
+}
 SECTIONS = ["categories", "tools", "teams", "users", "pain_points", "stack", "models"]
 SECTION_LABELS = {
     "categories": "Categories", "tools": "Tools", "teams": "Teams", "users": "People",
     "pain_points": "Pain points", "stack": "Stack entries", "models": "Models",
 }
-ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-IMPORT_NOTE = "Imported from a stack file."
-
-# Each section's fields as the file names them, and, where it differs, the form's name.
-FIELDS = {
-    "categories": {
-        "key": "key", "name": "name", "description": "description", "position": "position",
-        "in_minimum_stack": "in_minimum_stack", "max_adopted": "max_adopted", "trigger": "trigger",
-    },
-    "tools": {
-        "name": "name", "categories": "categories", "hosting": "hosting",
-        "complexity": "complexity", "complexity_note": "complexity_note",
-        "strengths": "strengths", "weaknesses": "weaknesses", "best_for": "best_for",
-        "kubernetes_native": "kubernetes_native", "discontinued": "discontinued",
-        "discontinued_note": "discontinued_note", "website": "website",
-    },
-    "teams": {"name": "name", "description": "description"},
-    "users": {"email": "email", "name": "name", "team": "team", "active": "is_active", "role": None},
-    "pain_points": {
-        "title": "title", "description": "description", "category": "category",
-        "team": "team", "evidence": "evidence", "severity": "severity",
-        "anticipated": "anticipated", "status": "status", "reported_by": "reported_by",
-    },
-    "stack": {
-        "tool": "tool", "status": "lifecycle", "owner": "owner", "team": "team",
-        "pain_points": "pain_points", "filters": None, "cost": None, "notes": "notes",
-        "adopted_on": "adopted_on", "retired_on": "retired_on", "probe": None,
-    },
-    "models": {
-        "name": "name", "description": "description", "stage": "stage", "team": "team",
-        "owner": "owner", "tracker": "tracker", "registry": "registry", "serving": "serving",
-        "monitoring": "monitoring",
-    },
-}
 NATURAL_KEY = {
     "categories": "key", "tools": "name", "teams": "name", "users": "email",
     "pain_points": "title", "stack": "tool", "models": "name",
 }
-COST_FIELDS = ["licence_per_month", "ops_hours_per_month"]
-# Stack entry form fields that the file nests under cost and filters.
-NESTED_PATHS = {
-    **{name: f"cost.{name}" for name in COST_FIELDS},
-    **{name: f"filters.{name}.verdict" for name in FILTERS},
-    **{f"{name}_rationale": f"filters.{name}.rationale" for name in FILTERS},
-}
-PROBE_FIELDS = ["kind", "url", "credential_env", "interval_minutes", "unused_after_days", "params"]
-BOOLEAN_FIELDS = {"in_minimum_stack", "kubernetes_native", "discontinued", "active", "anticipated"}
-
 # What a reference names: the section it points into, how to find the row, what to call it.
 REFERENCES = {
     "categories": (Category.objects.all, "key", "category"),
@@ -95,8 +107,20 @@ REFERENCES = {
     "pain_points": (PainPoint.objects.all, "title", "pain point"),
     "stack": (StackEntry.objects.all, "tool__name", "stack entry for the tool"),
 }
+# Stack entry form fields that the file nests under cost and filters, for error paths.
+NESTED_PATHS = {
+    **{name: f"cost.{name}" for name in SCHEMA["cost"]},
+    **{name: f"filters.{name}.verdict" for name in FILTERS},
+    **{f"{name}_rationale": f"filters.{name}.rationale" for name in FILTERS},
+}
 
 MISSING = object()  # a reference to something that exists neither in the file nor the database
+
+
+def reserved_variables() -> set[str]:
+    """Stackledger's own settings: a stack file may never read them as probe credentials."""
+    names = set(getattr(settings, "ENVIRONMENT_VARIABLES", ()))
+    return names | {f"{name}_FILE" for name in names}
 
 
 @dataclass
@@ -121,7 +145,7 @@ class Outcome:
         return not self.errors
 
     def sections(self) -> list[tuple[str, Changes]]:
-        """(label, changes) of each section the file has, in the file's order of sections."""
+        """(label, changes) of each section the file has, in the order they are applied."""
         return [(SECTION_LABELS[section], changes) for section, changes in self.changes.items()]
 
     def left_alone(self) -> list[tuple[str, list[str]]]:
@@ -136,13 +160,18 @@ class Outcome:
         return lines
 
 
-def import_stack(text: str | bytes, *, commit: bool) -> Outcome:
-    """Validate a stack file and, when `commit` and there is no error, apply it."""
+def import_stack(text: str | bytes, *, commit: bool, by=None, read_credentials: bool = False) -> Outcome:
+    """Validate a stack file and, when `commit` and there is no error, apply it.
+
+    `by` is recorded as the author of lifecycle and status changes. Probe credentials are
+    read from the environment variables the file names only with `read_credentials`: the
+    command line, run by an operator, does; a web upload does not.
+    """
     try:
         document = yamlio.load(text)
     except YamlError as error:
         return Outcome(errors=[str(error)])
-    importer = _Importer()
+    importer = _Importer(by=by, read_credentials=read_credentials)
     with transaction.atomic():
         importer.run(document)
         importer.outcome.errors.sort(key=lambda text: int(text.split(":")[0].removeprefix("line ")))
@@ -154,19 +183,26 @@ def import_stack(text: str | bytes, *, commit: bool) -> Outcome:
 
 
 class _Importer:
-    def __init__(self):
+    def __init__(self, *, by, read_credentials):
         self.outcome = Outcome()
         self.now = timezone.now()
+        self.by = by
+        self.read_credentials = read_credentials
+        self.mark = 0  # errors before the record being imported
         # Records of the file that were refused: what names them is not reported again.
         self.refused = {section: set() for section in SECTIONS}
 
-    # Problems -------------------------------------------------------------------------
+    # Problems ---------------------------------------------------------------------------
 
     def error(self, line: int, path: str, message: str) -> None:
         self.outcome.errors.append(f"line {line}: {path}: {message}")
 
     def warn(self, line: int, path: str, message: str) -> None:
         self.outcome.warnings.append(f"line {line}: {path}: {message}")
+
+    def record_is_clean(self) -> bool:
+        """True while the record being imported has caused no error."""
+        return len(self.outcome.errors) == self.mark
 
     # The document -----------------------------------------------------------------------
 
@@ -175,7 +211,7 @@ class _Importer:
             self.error(1, "file", "a stack file is a mapping that starts with 'version: 1'")
             return
         version = document.get("version")
-        if version != VERSION:
+        if type(version) is not int or version != VERSION:
             found = "missing" if "version" not in document else repr(version)
             self.error(document.line_of("version"), "version", f"{found}; this reader takes version {VERSION}")
             return
@@ -195,18 +231,22 @@ class _Importer:
             handler = getattr(self, f"import_{section}")
             names = []
             for name, item in self.records(section, items, document.line_of(section)):
-                errors = len(self.outcome.errors)
                 handler(name, item, f"{section}[{name}]")
-                if len(self.outcome.errors) > errors:
+                if not self.record_is_clean():
                     self.refused[section].add(name.lower())
                 names.append(name)
             self.note_not_in_file(section, names)
 
     def records(self, section: str, items: list, section_line: int):
-        """(name, record) of each well-formed entry of a section; report the others."""
+        """(name, record) of each entry of a section, its fields checked against the schema.
+
+        Unknown fields and values of the wrong kind are reported and dropped, so the rest of
+        the record is still validated (and reported); the record itself is then not saved.
+        """
         key = NATURAL_KEY[section]
         seen = {}
         for number, item in enumerate(items, start=1):
+            self.mark = len(self.outcome.errors)
             if not isinstance(item, Record):
                 self.error(section_line, f"{section}[#{number}]", f"each entry must be a mapping with a {key}")
                 continue
@@ -219,16 +259,34 @@ class _Importer:
                 self.error(item.line, f"{section}[{name}]", f"listed twice (first on line {seen[name.lower()]})")
                 continue
             seen[name.lower()] = item.line
-            unknown = [k for k in item if k not in FIELDS[section]]
-            for k in unknown:
-                self.error(item.line_of(k), f"{section}[{name}].{k}",
-                           f"unknown field; expected one of {', '.join(FIELDS[section])}")
-            wrong_type = [k for k in item if k in BOOLEAN_FIELDS and not isinstance(item[k], bool)]
-            for k in wrong_type:
-                self.error(item.line_of(k), f"{section}[{name}].{k}", f"must be true or false, not {item[k]!r}")
-            if unknown or wrong_type:
-                continue
-            yield name, item
+            yield name, self.checked(item, section, f"{section}[{name}]")
+
+    def checked(self, item: Record, schema: str, path: str) -> Record:
+        """The record without unknown fields and wrongly typed values, each reported."""
+        fields = SCHEMA[schema]
+        kept = Record(line=item.line, key_lines=item.key_lines)
+        for key, value in item.items():
+            if key not in fields:
+                self.error(item.line_of(key), f"{path}.{key}", f"unknown field; expected one of {', '.join(fields)}")
+            elif value is not None and not self.is_kind(value, fields[key][1]):
+                self.error(item.line_of(key), f"{path}.{key}", f"must be {fields[key][1]}, not {value!r}")
+            else:
+                kept[key] = value
+        return kept
+
+    @staticmethod
+    def is_kind(value, kind: str) -> bool:
+        if kind in (TEXT, NAME, DATE):
+            return isinstance(value, str)
+        if kind == BOOL:
+            return isinstance(value, bool)
+        if kind == INT:
+            return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**9
+        if kind == NUMBER:
+            return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 10**9
+        if kind == NAMES:
+            return isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return isinstance(value, Record)
 
     def note_not_in_file(self, section: str, names: list[str]) -> None:
         existing = {
@@ -247,24 +305,23 @@ class _Importer:
 
     # Shared machinery -------------------------------------------------------------------
 
-    def reference(self, item: Record, key: str, path: str, target: str):
-        """The pk of what `item[key]` names, None when empty, MISSING (reported) when unknown."""
-        value = item.get(key)
-        if value in (None, ""):
-            return None
-        if not isinstance(value, str):
-            self.error(item.line_of(key), f"{path}.{key}", "must be a name, as text")
-            return MISSING
-        return self.find(value, item.line_of(key), f"{path}.{key}", target)
+    def references(self, item: Record, path: str, targets: dict[str, str]) -> dict:
+        """The pks of what the item's reference fields name (file key -> target section).
 
-    def references(self, item: Record, key: str, path: str, target: str):
-        """A list of pks for `item[key]`, a list of names; MISSING when any is unknown."""
-        values = item.get(key)
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            self.error(item.line_of(key), f"{path}.{key}", "must be a list of names")
-            return MISSING
-        pks = [self.find(value, item.line_of(key), f"{path}.{key}", target) for value in values]
-        return MISSING if MISSING in pks else pks
+        A list of names gives a list of pks; an unknown name is reported and gives MISSING.
+        """
+        resolved = {}
+        for key, target in targets.items():
+            if key not in item:
+                continue
+            value = item[key]
+            line, where = item.line_of(key), f"{path}.{key}"
+            if isinstance(value, list):
+                pks = [self.find(name, line, where, target) for name in value]
+                resolved[key] = MISSING if MISSING in pks else pks
+            else:
+                resolved[key] = self.find(value, line, where, target) if value else None
+        return resolved
 
     def find(self, name: str, line: int, path: str, target: str):
         """The pk of the `target` section's record called `name`, or MISSING."""
@@ -276,36 +333,34 @@ class _Importer:
             self.error(line, path, f"no {what} {name!r} in the file or the database")
         return MISSING
 
-    def form_data(self, instance, section: str, item: Record, resolved: dict) -> dict:
+    def form_data(self, instance, schema: str, item: Record, resolved: dict) -> dict:
         """The instance's current values, overlaid with the file's and the resolved references.
 
         A reference that failed (already reported) becomes empty, so the form still reports
-        every other problem of the record; the caller then saves nothing.
+        every other problem of the record.
         """
         data = {}
         for name, value in model_to_dict(instance).items():
             if isinstance(value, list):  # many-to-many: model instances to pks
                 value = [getattr(v, "pk", v) for v in value]
             data[name] = value
-        for file_key, form_key in FIELDS[section].items():
-            if form_key and file_key in item and file_key not in resolved:
-                value = item[file_key]
-                data[form_key] = "" if value is None else value
-        for form_key, value in resolved.items():
-            data[form_key] = None if value is MISSING else value
+        for file_key, (form_key, _) in SCHEMA[schema].items():
+            if form_key and file_key in item:
+                value = resolved[file_key] if file_key in resolved else item[file_key]
+                data[form_key] = "" if value is None or value is MISSING else value
         return data
 
-    def validate(self, form, item: Record, path: str, section: str, resolved=None) -> bool:
+    def validate(self, form, item: Record, path: str, schema: str, resolved=None) -> bool:
         """Report the form's errors against the file's field names and lines (except for
         references that failed: those are reported already)."""
         if form.is_valid():
             return True
-        to_file = {form_key: file_key for file_key, form_key in FIELDS.get(section, {}).items() if form_key}
-        to_file.update(NESTED_PATHS if section == "stack" else {})
+        to_file = {form_key: file_key for file_key, (form_key, _) in SCHEMA[schema].items() if form_key}
+        to_file.update(NESTED_PATHS if schema == "stack" else {})
         for form_key, errors in form.errors.as_data().items():
-            if (resolved or {}).get(form_key) is MISSING:
-                continue
             file_key = to_file.get(form_key, form_key)
+            if (resolved or {}).get(file_key) is MISSING:
+                continue
             for error in errors:
                 message = self.message(form, form_key, error)
                 if form_key == "__all__":
@@ -316,46 +371,54 @@ class _Importer:
 
     @staticmethod
     def message(form, form_key: str, error) -> str:
-        text = " ".join(error.messages)
         field_ = form.fields.get(form_key)
         if error.code == "invalid_choice" and getattr(field_, "choices", None) and not hasattr(field_, "queryset"):
             value = (error.params or {}).get("value")
             allowed = ", ".join(str(choice) for choice, _ in field_.choices if choice != "")
             return f"{value!r} is not one of {allowed}"
-        return text
+        return " ".join(error.messages)
 
     @staticmethod
-    def broken(resolved: dict) -> bool:
-        return any(value is MISSING for value in resolved.values())
+    def line_of_path(item: Record, path: str) -> int:
+        """The line of a dotted field path such as cost.licence_per_month, as deep as it goes."""
+        line = item.line
+        for key in path.split("."):
+            if not isinstance(item, Record) or key not in item:
+                break
+            line, item = item.line_of(key), item[key]
+        return line
 
     def record(self, section: str, name: str, *, added: bool, changed: bool) -> None:
         changes = self.outcome.changes[section]
         (changes.added if added else changes.changed if changed else changes.unchanged).append(name)
 
-    def save(self, form, section: str, name: str) -> object:
+    def save(self, form, section: str, name: str):
         added = form.instance.pk is None
         changed = form.has_changed()
         instance = form.save() if added or changed else form.instance
         self.record(section, name, added=added, changed=changed)
         return instance
 
+    def import_simple(self, section, name, item, path, *, instance, form_class, references=None):
+        """Validate one record with its form and save it when the record is clean."""
+        resolved = self.references(item, path, references or {})
+        form = form_class(self.form_data(instance, section, item, resolved), instance=instance)
+        if self.validate(form, item, path, section, resolved) and self.record_is_clean():
+            return self.save(form, section, name)
+        return None
+
     # Sections ---------------------------------------------------------------------------
 
     def import_categories(self, name, item, path):
         instance = Category.objects.filter(key=name).first() or Category()
-        data = self.form_data(instance, "categories", item, {})
-        form = CategoryForm(data, instance=instance)
-        if self.validate(form, item, path, "categories"):
-            self.save(form, "categories", name)
+        self.import_simple("categories", name, item, path, instance=instance, form_class=CategoryForm)
 
     def import_tools(self, name, item, path):
         instance = Tool.objects.filter(name=name).first() or Tool(slug=self.free_slug(name))
-        resolved = {}
-        if "categories" in item:
-            resolved["categories"] = self.references(item, "categories", path, "categories")
-        form = ToolForm(self.form_data(instance, "tools", item, resolved), instance=instance)
-        if self.validate(form, item, path, "tools", resolved) and not self.broken(resolved):
-            self.save(form, "tools", name)
+        self.import_simple(
+            "tools", name, item, path, instance=instance, form_class=ToolForm,
+            references={"categories": "categories"},
+        )
 
     @staticmethod
     def free_slug(name: str) -> str:
@@ -367,23 +430,18 @@ class _Importer:
 
     def import_teams(self, name, item, path):
         instance = Team.objects.filter(name=name).first() or Team()
-        form = TeamForm(self.form_data(instance, "teams", item, {}), instance=instance)
-        if self.validate(form, item, path, "teams"):
-            self.save(form, "teams", name)
+        self.import_simple("teams", name, item, path, instance=instance, form_class=TeamForm)
 
     def import_users(self, name, item, path):
         instance = User.objects.filter(email__iexact=name).first() or User()
-        resolved = {}
-        if "team" in item:
-            resolved["team"] = self.reference(item, "team", path, "teams")
         role = item.get("role")
         if role is not None and role not in GROUP_NAMES:
             self.error(item.line_of("role"), f"{path}.role", f"{role!r} is not one of {', '.join(GROUP_NAMES)}")
-            resolved["role"] = MISSING
+        resolved = self.references(item, path, {"team": "teams"})
         data = self.form_data(instance, "users", item, resolved)
-        data["email"] = data["email"].strip().lower()
+        data["email"] = str(data["email"]).strip().lower()
         form = UserForm(data, instance=instance)
-        if not self.validate(form, item, path, "users", resolved) or self.broken(resolved):
+        if not self.validate(form, item, path, "users", resolved) or not self.record_is_clean():
             return
         added = instance.pk is None
         changed = form.has_changed() or (role is not None and not added and role != instance.role)
@@ -398,150 +456,139 @@ class _Importer:
 
     def import_pain_points(self, name, item, path):
         instance = PainPoint.objects.filter(title=name).first() or PainPoint()
-        resolved = {}
-        for key, target in [("category", "categories"), ("team", "teams"), ("reported_by", "users")]:
-            if key in item:
-                resolved[key] = self.reference(item, key, path, target)
         before = instance.status if instance.pk else ""  # the form changes the instance
-        form = PainPointForm(self.form_data(instance, "pain_points", item, resolved), instance=instance)
-        if self.validate(form, item, path, "pain_points", resolved) and not self.broken(resolved):
-            pain = self.save(form, "pain_points", name)
-            if pain.status != before:
-                pain.status_changes.create(from_status=before, to_status=pain.status, at=self.now, note=IMPORT_NOTE)
+        pain = self.import_simple(
+            "pain_points", name, item, path, instance=instance, form_class=PainPointForm,
+            references={"category": "categories", "team": "teams", "reported_by": "users"},
+        )
+        if pain is not None and pain.status != before:
+            pain.status_changes.create(from_status=before, to_status=pain.status, by=self.by, at=self.now, note=IMPORT_NOTE)
 
     def import_stack(self, name, item, path):
         tool = Tool.objects.filter(name=name).values_list("pk", flat=True).first()
         if tool is None:
             self.error(item.line_of("tool"), f"{path}.tool", f"no tool {name!r} in the catalogue or the file's tools")
-            tool = MISSING
-        instance = StackEntry.objects.filter(tool_id=tool).first() if tool is not MISSING else None
-        instance = instance or StackEntry()
-        resolved = {"tool": tool}
-        if "owner" in item:
-            resolved["owner"] = self.reference(item, "owner", path, "users")
-        if "team" in item:
-            resolved["team"] = self.reference(item, "team", path, "teams")
-        if "pain_points" in item:
-            resolved["pain_points"] = self.references(item, "pain_points", path, "pain_points")
-        resolved.update(self.nested(item, path, "filters", self.filter_values))
-        resolved.update(self.nested(item, path, "cost", self.cost_values))
-        data = self.form_data(instance, "stack", item, resolved)
-        if instance.pk is None and not data.get("adopted_on") and data.get("lifecycle") in IN_USE:
-            data["adopted_on"] = self.now.date()
+        instance = (tool and StackEntry.objects.filter(tool_id=tool).first()) or StackEntry()
         before = instance.lifecycle if instance.pk else ""  # the form changes the instance
+        resolved = {"tool": tool or MISSING}
+        resolved.update(self.references(item, path, {"owner": "users", "team": "teams", "pain_points": "pain_points"}))
+        data = self.form_data(instance, "stack", item, resolved)
+        data.update(self.filter_values(item, path))
+        data.update(self.cost_values(item, path))
         form = StackEntryForm(data, instance=instance)
         valid = self.validate(form, item, path, "stack", resolved)
-        if "probe" in item:
-            probe_form = self.probe_form(instance, item, path)
-        if not valid or self.broken(resolved) or ("probe" in item and probe_form is None):
+        probe_form = self.probe_form(instance, item, path) if "probe" in item else None
+        if valid:
+            self.check_lifecycle(form, before, item, path)
+        if not valid or not self.record_is_clean():
             return
-        added = instance.pk is None
-        changed = form.has_changed()
-        entry = form.save() if added or changed else instance
+        entry = form.save(commit=False)
+        added, changed = before == "", form.has_changed()
+        if entry.lifecycle != before:
+            if entry.lifecycle == Lifecycle.ADOPTED and "adopted_on" not in item:
+                entry.adopted_on = self.now.date()
+            if entry.lifecycle == Lifecycle.RETIRED and "retired_on" not in item:
+                entry.retired_on = self.now.date()
+        if added or changed:
+            entry.save()
+            form.save_m2m()
         if entry.lifecycle != before:
             entry.transitions.create(
-                from_lifecycle=before, to_lifecycle=entry.lifecycle, at=self.now, note=IMPORT_NOTE
+                from_lifecycle=before, to_lifecycle=entry.lifecycle, by=self.by, at=self.now, note=IMPORT_NOTE
             )
-        if "probe" in item:
+        if probe_form is not None:
             changed = self.save_probe(entry, probe_form, item["probe"], f"{path}.probe") or changed
         self.record("stack", name, added=added, changed=changed)
 
-    def nested(self, item: Record, path: str, key: str, reader) -> dict:
-        value = item.get(key)
-        if value is None:
-            return {}
-        if not isinstance(value, Record):
-            self.error(item.line_of(key), f"{path}.{key}", "must be a mapping")
-            return {"__invalid__": MISSING}
-        return reader(value, f"{path}.{key}")
+    def check_lifecycle(self, form, before: str, item: Record, path: str) -> None:
+        """A status change of an existing entry follows the same rules as on its page."""
+        target = form.cleaned_data["lifecycle"]
+        if not before or target == before:
+            return
+        line = item.line_of("status")
+        if target not in TRANSITIONS[Lifecycle(before)]:
+            self.error(line, f"{path}.status", f"a {Lifecycle(before).label.lower()} entry cannot become "
+                       f"{Lifecycle(target).label.lower()}")
+        elif target == Lifecycle.ADOPTED and before != Lifecycle.FLAGGED:
+            for reason in form.instance.adoption_blockers(pain_points=form.cleaned_data.get("pain_points")):
+                self.error(line, f"{path}.status", f"cannot be adopted: {reason}")
 
-    def filter_values(self, filters: Record, path: str) -> dict:
+    def filter_values(self, item: Record, path: str) -> dict:
+        """Form data for the three filters from `filters: {name: {verdict, rationale}}`."""
+        filters = item.get("filters")
+        if filters is None:
+            return {}
         values = {}
         for name, verdict in filters.items():
+            where = f"{path}.filters.{name}"
             if name not in FILTERS:
-                self.error(filters.line_of(name), f"{path}.{name}", f"unknown filter; expected one of {', '.join(FILTERS)}")
-                values["__invalid__"] = MISSING
-            elif not isinstance(verdict, Record) or set(verdict) - {"verdict", "rationale"}:
-                self.error(filters.line_of(name), f"{path}.{name}", "must be a mapping of verdict and rationale")
-                values["__invalid__"] = MISSING
+                self.error(filters.line_of(name), where, f"unknown filter; expected one of {', '.join(FILTERS)}")
+            elif not isinstance(verdict, Record):
+                self.error(filters.line_of(name), where, "must be a mapping of verdict and rationale")
             else:
+                verdict = self.checked(verdict, "filter", where)
                 if "verdict" in verdict:
-                    values[name] = verdict["verdict"]
+                    values[name] = verdict["verdict"] or ""
                 if "rationale" in verdict:
                     values[f"{name}_rationale"] = verdict["rationale"] or ""
         return values
 
-    def cost_values(self, cost: Record, path: str) -> dict:
-        values = {}
-        for name, amount in cost.items():
-            if name not in COST_FIELDS:
-                self.error(cost.line_of(name), f"{path}.{name}", f"unknown field; expected one of {', '.join(COST_FIELDS)}")
-                values["__invalid__"] = MISSING
-            elif isinstance(amount, bool) or not isinstance(amount, (int, float)):
-                self.error(cost.line_of(name), f"{path}.{name}", f"must be a number, not {amount!r}")
-                values["__invalid__"] = MISSING
-            else:
-                values[name] = amount
-        return values
-
-    @staticmethod
-    def line_of_path(item: Record, path: str) -> int:
-        """The line of a dotted field path such as cost.licence_per_month, as deep as it goes."""
-        line = item.line
-        for key in path.split("."):
-            if not isinstance(item, Record) or key not in item:
-                break
-            line, item = item.line_of(key), item[key]
-        return line
+    def cost_values(self, item: Record, path: str) -> dict:
+        cost = item.get("cost")
+        if cost is None:
+            return {}
+        return {key: "" if value is None else value for key, value in self.checked(cost, "cost", f"{path}.cost").items()}
 
     def probe_form(self, entry: StackEntry, item: Record, path: str) -> ProbeForm | None:
         """The entry's probe bound to the file's values, or None (reported) when invalid."""
-        spec, path = item["probe"], f"{path}.probe"
-        if not isinstance(spec, Record):
-            self.error(item.line_of("probe"), path, "must be a mapping with a kind")
-            return None
-        unknown = [key for key in spec if key not in PROBE_FIELDS]
-        for key in unknown:
-            self.error(spec.line_of(key), f"{path}.{key}", f"unknown field; expected one of {', '.join(PROBE_FIELDS)}")
+        path = f"{path}.probe"
+        spec = self.checked(item["probe"], "probe", path)
+        self.check_credential_env(spec, path)
         probe = (entry.pk and Probe.objects.filter(entry=entry).first()) or Probe(entry=entry)
-        data = model_to_dict(probe, fields=ProbeForm.Meta.fields)
-        for key in ProbeForm.Meta.fields:
-            if key in spec:
-                data[key] = "" if spec[key] is None else spec[key]
+        data = self.form_data(probe, "probe", spec, {})
         data["params"] = json.dumps(data.get("params") or {})
         form = ProbeForm(data, instance=probe)
-        if not self.validate(form, spec, path, "probe") or unknown:
-            return None
-        return form
+        return form if self.validate(form, spec, path, "probe") else None
+
+    def check_credential_env(self, spec: Record, path: str) -> None:
+        name = spec.get("credential_env")
+        if not name:
+            return
+        line = spec.line_of("credential_env")
+        if not ENV_NAME.match(name):
+            self.error(line, f"{path}.credential_env", f"{name!r} is not an environment variable name (A-Z, 0-9 and _, at most 100)")
+        elif name in reserved_variables():
+            self.error(line, f"{path}.credential_env", f"{name} is one of Stackledger's own settings, not a probe credential")
 
     def save_probe(self, entry: StackEntry, form: ProbeForm, spec: Record, path: str) -> bool:
         added, changed = form.instance.pk is None, form.has_changed()
         probe = form.save(commit=False)
         probe.entry = entry
-        changed = self.probe_credential(probe, spec, path) or changed
+        if "credential_env" in spec:
+            changed = self.probe_credential(probe, spec.get("credential_env") or "", spec.line_of("credential_env"), path) or changed
         if added or changed:
             probe.save()
         return added or changed
 
-    def probe_credential(self, probe: Probe, spec: Record, path: str) -> bool:
-        """Read the credential from the environment variable the file names; never the file."""
-        if "credential_env" not in spec:
-            return False
-        name = spec["credential_env"] or ""
-        line = spec.line_of("credential_env")
-        if name and (not isinstance(name, str) or not ENV_NAME.match(name)):
-            self.error(line, f"{path}.credential_env", f"{name!r} is not an environment variable name (A-Z, 0-9, _)")
-            return False
-        secret = os.environ.get(name, "") if name else ""
+    def probe_credential(self, probe: Probe, name: str, line: int, path: str) -> bool:
+        """Take the credential from the environment variable the file names; never from the
+        file. Returns whether anything about the credential changed."""
+        where = f"{path}.credential_env"
+        secret = os.environ.get(name, "") if name and self.read_credentials else ""
         if name and not secret:
-            if probe.has_credential and probe.credential_env == name:
-                return False  # keep the credential stored by an earlier import
-            self.warn(line, f"{path}.credential_env",
-                      f"{name} is not set here, so the probe has no credential until it is imported where it is")
+            if not (probe.has_credential and probe.credential_env == name):
+                reason = (f"{name} is not set here" if self.read_credentials
+                          else "credentials are read only by `python manage.py import_stack`")
+                self.warn(line, where, f"{reason}, so the probe has no credential yet")
+            if probe.credential_env == name:
+                return False  # keep what an earlier import stored
+            probe.credential_env = name
+            probe.set_credential("")
+            return True
         try:
             same = probe.credential_env == name and probe.credential() == secret
         except crypto.WrongKey as wrong:
-            self.error(line, f"{path}.credential_env", str(wrong))
+            self.error(line, where, str(wrong))
             return False
         if same:
             return False
@@ -551,13 +598,8 @@ class _Importer:
 
     def import_models(self, name, item, path):
         instance = MLModel.objects.filter(name=name).first() or MLModel()
-        resolved = {}
-        for key, target in [
-            ("team", "teams"), ("owner", "users"),
-            ("tracker", "stack"), ("registry", "stack"), ("serving", "stack"), ("monitoring", "stack"),
-        ]:
-            if key in item:
-                resolved[key] = self.reference(item, key, path, target)
-        form = MLModelForm(self.form_data(instance, "models", item, resolved), instance=instance)
-        if self.validate(form, item, path, "models", resolved) and not self.broken(resolved):
-            self.save(form, "models", name)
+        self.import_simple(
+            "models", name, item, path, instance=instance, form_class=MLModelForm,
+            references={"team": "teams", "owner": "users", "tracker": "stack", "registry": "stack",
+                        "serving": "stack", "monitoring": "stack"},
+        )

@@ -38,7 +38,7 @@ def import_page(request):
     outcome = None
     if request.method == "POST" and form.is_valid():
         apply = request.POST.get("action") == "apply"
-        outcome = import_stack(form.cleaned_data["text"], commit=apply)
+        outcome = import_stack(form.cleaned_data["text"], commit=apply, by=request.user)
         if outcome.applied:
             messages.success(request, "The stack file is applied. " + " · ".join(outcome.summary_lines()))
             return redirect("entry-list")

@@ -46,3 +46,13 @@ def test_it_refuses_other_unsafe_urls_saying_why(url, reason):
 )
 def test_it_lets_ordinary_tool_urls_through(url):
     check_url(url)
+
+
+@pytest.mark.parametrize("url", [
+    "http://169.254.169.254./",  # a trailing dot
+    "http://[2002:a9fe:a9fe::1]/",  # 6to4 carrying the metadata address
+    "http://[2001:0:4136:e378:8000:63bf:5601:5601]/",  # Teredo carrying it
+])
+def test_it_sees_through_other_wrappings(url):
+    with pytest.raises(RefusedTarget, match="metadata"):
+        check_url(url)

@@ -32,11 +32,23 @@ def test_a_wrong_or_revoked_token_is_refused(client, alice, db):
     assert client.get(URL, headers={"Authorization": f"Bearer {secret}"}).status_code == 401
 
 
-def test_a_token_only_reads(client, alice, catalog):
+def test_a_token_opens_no_page_but_the_json(client, alice, catalog):
     _, secret = ApiToken.issue(name="grafana", by=alice)
     headers = {"Authorization": f"Bearer {secret}"}
-    assert client.get(reverse("overview"), headers=headers).status_code == 302
-    assert client.post(URL, headers=headers).status_code == 405
+    for url in [reverse("overview"), reverse("stack-export"), reverse("stack-import"), reverse("token-list")]:
+        assert client.get(url, headers=headers).status_code == 302, url
+
+
+def test_a_token_dies_with_its_creators_right_to_make_tokens(client, alice, catalog):
+    _, secret = ApiToken.issue(name="grafana", by=alice)
+    headers = {"Authorization": f"Bearer {secret}"}
+    alice.set_role("viewer")
+    assert client.get(URL, headers=headers).status_code == 401
+    alice.set_role("lead")
+    assert client.get(URL, headers=headers).status_code == 200
+    alice.is_active = False
+    alice.save()
+    assert client.get(URL, headers=headers).status_code == 401
 
 
 def test_a_lead_creates_a_token_and_sees_it_once(lead_client):

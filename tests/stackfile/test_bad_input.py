@@ -127,3 +127,55 @@ def test_the_command_exits_1_from_the_shell(catalog, tmp_path):
 def test_the_command_names_a_missing_file(db):
     with pytest.raises(CommandError, match="no-such.yaml: No such file or directory"):
         call_command("import_stack", "no-such.yaml")
+
+
+WRONG_KINDS = [
+    ("a list as a role", broken("role: lead", "role: [lead]"),
+     "line 5: users[lead@example.com].role: must be text, not ['lead']"),
+    ("a number as a date", STACK_FILE.replace("    cost:", "    adopted_on: 20260302\n    cost:"),
+     "line 22: stack[MLflow].adopted_on: must be a date as text ('2026-03-02'), not 20260302"),
+    ("a list as text", broken("evidence: Rolled back the wrong model on 2026-03-02", "evidence: [a, b]"),
+     "line 10: pain_points[Nobody knows which model is in production].evidence: must be text, not ['a', 'b']"),
+    ("a fraction of a minute", broken("interval_minutes: 60", "interval_minutes: 1.5"),
+     "line 27: stack[MLflow].probe.interval_minutes: must be a whole number, not 1.5"),
+    ("a huge number", broken("ops_hours_per_month: 4", "ops_hours_per_month: 99999999999999999999"),
+     "line 22: stack[MLflow].cost.ops_hours_per_month: must be a number, not 99999999999999999999"),
+    ("filters as a list", broken(
+        "    filters:\n      capability: {verdict: pass, rationale: answers which model runs where}\n"
+        "      integration: {verdict: pass, rationale: runs beside our Postgres}\n"
+        "      operational_cost: {verdict: pass, rationale: half a day a month}\n",
+        "    filters: [pass, pass, pass]\n"),
+     "line 18: stack[MLflow].filters: must be a mapping, not ['pass', 'pass', 'pass']"),
+    ("params as a list", broken("      unused_after_days: 90", "      unused_after_days: 90\n      params: [a]"),
+     "line 29: stack[MLflow].probe.params: must be a mapping, not ['a']"),
+    ("pain points as text", broken("pain_points: [Nobody knows which model is in production]",
+                                   "pain_points: Nobody knows which model is in production"),
+     "line 17: stack[MLflow].pain_points: must be a list of names, not 'Nobody knows which model is in production'"),
+    ("a team name as a number", broken("  - name: Platform", "  - name: 2024"),
+     "line 3: teams[#1].name: required, as text"),
+    ("version as true", broken("version: 1", "version: true"), "line 1: version: True; this reader takes version 1"),
+    ("version as 1.0", broken("version: 1", "version: 1.0"), "line 1: version: 1.0; this reader takes version 1"),
+    ("a lone surrogate", broken("  - name: Platform", '  - name: "Plat\\ud800form"'),
+     "line 3: the text holds an invalid character (a lone surrogate escape)"),
+    ("a credential variable that is no name", broken("credential_env: MLFLOW_TRACKING_TOKEN", "credential_env: mlflow-token"),
+     "line 26: stack[MLflow].probe.credential_env: 'mlflow-token' is not an environment variable name (A-Z, 0-9 and _, at most 100)"),
+]
+
+
+@pytest.mark.parametrize("text, expected", [c[1:] for c in WRONG_KINDS], ids=[c[0] for c in WRONG_KINDS])
+def test_values_of_the_wrong_kind_are_refused_with_their_line(catalog, text, expected):
+    before = snapshot()
+    outcome = import_stack(text, commit=True)
+    assert expected in outcome.errors, "\n".join(outcome.errors)
+    assert snapshot() == before
+
+
+def test_an_unknown_field_does_not_hide_the_record_s_other_problems(catalog):
+    text = broken("status: adopted", "stauts: adopted").replace("owner: lead@example.com", "owner: x@example.com")
+    errors = import_stack(text, commit=True).errors
+    assert [e.split(": ")[1] for e in errors] == ["stack[MLflow].stauts", "stack[MLflow].owner"]
+
+
+def test_a_refused_record_is_not_reported_again_where_it_is_named(catalog):
+    errors = import_stack(broken("role: lead", "role: boss"), commit=True).errors
+    assert errors == ["line 5: users[lead@example.com].role: 'boss' is not one of lead, evaluator, viewer"]

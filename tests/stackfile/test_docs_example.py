@@ -14,7 +14,7 @@ def the_complete_example() -> str:
 
 def test_the_documented_example_imports_as_described(catalog, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "s3cret")
-    outcome = import_stack(the_complete_example(), commit=True)
+    outcome = import_stack(the_complete_example(), commit=True, read_credentials=True)
     assert outcome.applied, outcome.errors
     assert outcome.warnings == []
     assert dict(StackEntry.objects.values_list("tool__name", "lifecycle")) == {

@@ -65,3 +65,57 @@ def test_the_command_writes_a_file_or_standard_output(catalog, tmp_path, capsys)
     printed = capsys.readouterr().out
     call_command("export_stack", "-o", str(tmp_path / "stack.yaml"))
     assert (tmp_path / "stack.yaml").read_text() == printed == export_stack()
+
+
+def test_catalogue_changes_and_additions_round_trip(catalog):
+    from apps.catalog.models import Category, Tool
+
+    Tool.objects.filter(name="MLflow").update(best_for="Our tracker and registry")
+    Category.objects.filter(key="monitoring").update(name="Monitoring and alerting")
+    text = """\
+version: 1
+categories:
+  - {key: data-labelling, name: Data labelling, position: 9, max_adopted: 1}
+tools:
+  - {name: label studio, categories: [data-labelling], hosting: self-hosted, complexity: medium, best_for: Labels}
+"""
+    assert import_stack(text, commit=True).applied
+    first = export_stack()
+    document = load(first)
+    assert [t["name"] for t in document["tools"]] == ["label studio", "MLflow"]
+    assert [c["key"] for c in document["categories"]] == ["data-labelling", "monitoring"]
+
+    Tool.objects.filter(name="label studio").delete()
+    Category.objects.filter(key="data-labelling").delete()
+    Tool.objects.filter(name="MLflow").update(best_for="Teams wanting self-hosted OSS")
+    Category.objects.filter(key="monitoring").update(name="Monitoring")
+    assert import_stack(first, commit=True).applied
+    assert export_stack() == first
+
+
+def test_odd_text_round_trips(catalog):
+    text = """\
+version: 1
+teams:
+  - name: "Zürich Ops: 'night' shift"
+    description: |
+      Two lines,
+      the second with "quotes" and a # hash.
+pain_points:
+  - title: "NO"
+    evidence: "012"
+"""
+    assert import_stack(text, commit=True).applied
+    first = export_stack()
+    empty_the_organisation()
+    assert import_stack(first, commit=True).applied
+    assert export_stack() == first
+    assert Team.objects.get().description == 'Two lines,\nthe second with "quotes" and a # hash.'
+
+
+def test_the_command_names_a_file_it_cannot_write(db):
+    import pytest
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="No such file or directory"):
+        call_command("export_stack", "-o", "/no/such/dir/stack.yaml")

@@ -30,7 +30,7 @@ def test_it_applies_the_design_example(catalog, stack_file, token_env):
 
 
 def test_it_stores_the_credential_encrypted_from_the_named_variable(catalog, stack_file, token_env):
-    import_stack(stack_file, commit=True)
+    import_stack(stack_file, commit=True, read_credentials=True)
     probe = Probe.objects.get(entry__tool__name="MLflow")
     assert probe.credential_env == "MLFLOW_TRACKING_TOKEN"
     assert "mlflow-s3cret-token" not in probe.credential_token
@@ -39,13 +39,47 @@ def test_it_stores_the_credential_encrypted_from_the_named_variable(catalog, sta
 
 def test_a_missing_credential_variable_is_a_warning_not_an_error(catalog, stack_file, monkeypatch):
     monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)
-    outcome = import_stack(stack_file, commit=True)
+    outcome = import_stack(stack_file, commit=True, read_credentials=True)
     assert outcome.applied
     assert outcome.warnings == [
         "line 26: stack[MLflow].probe.credential_env: MLFLOW_TRACKING_TOKEN is not set here, "
-        "so the probe has no credential until it is imported where it is"
+        "so the probe has no credential yet"
     ]
     assert not Probe.objects.get().has_credential
+
+
+def test_an_upload_never_reads_the_servers_environment(catalog, stack_file, token_env):
+    outcome = import_stack(stack_file, commit=True)  # as the import page calls it
+    assert outcome.warnings == [
+        "line 26: stack[MLflow].probe.credential_env: credentials are read only by "
+        "`python manage.py import_stack`, so the probe has no credential yet"
+    ]
+    probe = Probe.objects.get()
+    assert (probe.credential_env, probe.has_credential) == ("MLFLOW_TRACKING_TOKEN", False)
+
+
+def test_a_later_upload_keeps_the_credential_the_command_stored(catalog, stack_file, token_env):
+    import_stack(stack_file, commit=True, read_credentials=True)
+    outcome = import_stack(stack_file.replace("unused_after_days: 90", "unused_after_days: 30"), commit=True)
+    assert outcome.applied and outcome.warnings == []
+    probe = Probe.objects.get()
+    assert (probe.unused_after_days, probe.credential()) == (30, "mlflow-s3cret-token")
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "DATABASE_URL", "EMAIL_HOST_PASSWORD", "FIELD_ENCRYPTION_KEYS", "SECRET_KEY_FILE"])
+def test_a_probe_may_not_read_stackledgers_own_settings(catalog, stack_file, name):
+    outcome = import_stack(stack_file.replace("MLFLOW_TRACKING_TOKEN", name), commit=True, read_credentials=True)
+    assert outcome.errors == [
+        f"line 26: stack[MLflow].probe.credential_env: {name} is one of Stackledger's own settings, not a probe credential"
+    ]
+    assert not Probe.objects.exists()
+
+
+def test_changes_made_through_the_page_are_recorded_as_the_lead_s(catalog, stack_file, alice):
+    import_stack(stack_file, commit=True, by=alice)
+    step = StackEntry.objects.get().transitions.get()
+    assert (step.to_lifecycle, step.by, step.note) == ("adopted", alice, "Imported from a stack file.")
+    assert PainPoint.objects.get().status_changes.get().by == alice
 
 
 def test_importing_twice_changes_nothing(catalog, stack_file, token_env):

@@ -50,9 +50,14 @@ def test_an_empty_form_says_what_to_do(lead_client, db):
     assert "Choose a stack file or paste one." in page
 
 
-def test_viewers_and_evaluators_cannot_import(viewer_client, catalog):
+def test_viewers_cannot_import(viewer_client, catalog):
     assert viewer_client.get(URL).status_code == 403
     assert viewer_client.post(URL, {"text": STACK_FILE, "action": "apply"}).status_code == 403
+    assert not StackEntry.objects.exists()
+
+
+def test_evaluators_cannot_import(evaluator_client, catalog):
+    assert evaluator_client.post(URL, {"text": STACK_FILE, "action": "apply"}).status_code == 403
     assert not StackEntry.objects.exists()
 
 

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from apps.stackfile.exporter import export_stack
 
@@ -14,7 +14,10 @@ class Command(BaseCommand):
     def handle(self, *args, output, **options):
         text = export_stack()
         if output:
-            Path(output).write_text(text, encoding="utf-8")
+            try:
+                Path(output).write_text(text, encoding="utf-8")
+            except OSError as error:
+                raise CommandError(f"{output}: {error.strerror}") from None
             self.stderr.write(f"Wrote {output}")
         else:
             self.stdout.write(text, ending="")

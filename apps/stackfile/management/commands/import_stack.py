@@ -22,7 +22,7 @@ class Command(BaseCommand):
             text = self.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
         except OSError as error:
             raise CommandError(f"{file}: {error.strerror}") from None
-        outcome = import_stack(text, commit=not dry_run)
+        outcome = import_stack(text, commit=not dry_run, read_credentials=True)
         for warning in outcome.warnings:
             self.stderr.write(f"warning: {warning}")
         if not outcome.ok:

@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 self.stdout.write(DEMO_LOGIN)
             return
         with transaction.atomic():
-            outcome = import_stack(DEMO_FILE.read_bytes(), commit=True)
+            outcome = import_stack(DEMO_FILE.read_bytes(), commit=True, read_credentials=True)
             if not outcome.ok:
                 raise CommandError("The demo stack file is invalid:\n" + "\n".join(outcome.errors))
             backdate(timezone.now())
