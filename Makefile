@@ -4,7 +4,9 @@ PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test test-fast clean
+SERVERS ?= $(HOME)/.cache/stackledger/servers
+
+.PHONY: install run test test-fast servers clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -18,6 +20,8 @@ install: $(VENV)/.installed
 
 # Web server, Celery worker and beat on SQLite and the embedded broker. Ctrl-C stops all three.
 run: export DEBUG = 1
+# On a laptop the tools to probe run on the same machine.
+run: export PROBE_ALLOWED_NETWORKS ?= 127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_catalog
@@ -34,6 +38,20 @@ test: install
 # Everything but the tests that start real servers and worker processes.
 test-fast: install
 	$(VENV)/bin/pytest -m "not slow"
+
+# Real MLflow and Prefect servers for the probe tests, each in its own virtual environment
+# (their dependencies conflict with ours and with each other); kept between runs.
+servers: $(SERVERS)/mlflow/.installed $(SERVERS)/prefect/.installed
+
+$(SERVERS)/mlflow/.installed:
+	$(PYTHON) -m venv $(SERVERS)/mlflow
+	$(SERVERS)/mlflow/bin/pip install --quiet "mlflow>=3,<4"
+	@touch $@
+
+$(SERVERS)/prefect/.installed:
+	$(PYTHON) -m venv $(SERVERS)/prefect
+	$(SERVERS)/prefect/bin/pip install --quiet "prefect>=3,<4"
+	@touch $@
 
 clean:
 	rm -rf var .pytest_cache

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.painpoints",
     "apps.stack",
+    "apps.notifications",
     "apps.probes",
     "apps.findings",
     "apps.stackfile",
@@ -176,6 +177,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "apps.health.tasks.record_heartbeat", "schedule": crontab()},
+    "probe-sweep": {"task": "apps.probes.tasks.sweep", "schedule": crontab()},
+    "send-notifications": {"task": "apps.notifications.tasks.send_notifications", "schedule": crontab()},
+    "removal-pipeline": {"task": "apps.probes.tasks.removal_pipeline", "schedule": crontab(minute=15, hour=6)},
+    "weekly-digest": {"task": "apps.probes.tasks.weekly_digest", "schedule": crontab(minute=0, hour=7, day_of_week=1)},
+    "rollup": {"task": "apps.probes.tasks.rollup", "schedule": crontab(minute=30, hour=3)},
 }
 
 # Probes (used by the probe drivers): the networks they may reach, and the Fernet keys that

@@ -9,9 +9,12 @@ from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, StackEntry
 from apps.stack.services import entry_propose
 
-PUBLIC = {"login"}
+PUBLIC = {"login", "usage-answer", "heartbeat"}  # signed or secret URLs, tested on their own
 TOKEN_OR_LOGIN = {"stack-json"}  # answers 401 rather than redirecting scripts to a login page
-LEAD_ONLY = {"entry-move", "entry-edit", "entry-filter", "stack-import", "token-list", "token-revoke"}
+LEAD_ONLY = {
+    "entry-move", "entry-edit", "entry-filter", "stack-import", "token-list", "token-revoke",
+    "entry-attest", "entry-probe-now",  # the owner may too
+}
 EVALUATOR_WRITES = {"tool-propose", "painpoint-create", "painpoint-status"}
 WRITES = LEAD_ONLY | EVALUATOR_WRITES | {"logout"}
 

@@ -31,6 +31,9 @@ class Category(models.Model):
         blank=True,
         help_text="The pain point that justifies a category beyond the minimum stack.",
     )
+    unused_after_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Days without activity before its tools count as unused."
+    )
 
     objects = CategoryManager()
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.catalog.models import Category
 from apps.painpoints.models import PainPoint
-from apps.stack.models import IN_USE, Lifecycle, StackEntry
+from apps.stack.models import IN_USE, Lifecycle, StackEntry, UsageState
 from apps.stack.selectors import StackState as Stack
 
 ORCHESTRATION = "pipeline-orchestration"
@@ -181,6 +181,54 @@ def stale_pain(stack: Stack):
         )
 
 
+def unused(stack: Stack):
+    for entry in stack.in_use():
+        if entry.usage_state == UsageState.UNUSED:
+            since = f" since {entry.last_activity_at:%-d %B %Y}" if entry.last_activity_at else ""
+            yield Finding(
+                "unused",
+                f"{entry.tool} shows no activity{since}: remove what is no longer used; abandoned "
+                "tools are debt (rule 8).",
+                entry=entry,
+            )
+
+
+def idle(stack: Stack):
+    for entry in stack.in_use():
+        if entry.usage_state == UsageState.IDLE:
+            yield Finding(
+                "idle",
+                f"{entry.tool} has been quiet since {entry.last_activity_at:%-d %B %Y}; it becomes unused "
+                "if nothing happens, and the annual review removes what is unused (rule 8).",
+                entry=entry,
+            )
+
+
+def unknown(stack: Stack):
+    for entry in stack.in_use():
+        probe = getattr(entry, "probe", None)
+        if entry.usage_state == UsageState.UNKNOWN and not (probe and probe.is_failing):
+            yield Finding(
+                "unknown",
+                f"Nobody knows whether {entry.tool} is used: usage is measured, not remembered, so "
+                "give it a working probe (rule 8).",
+                entry=entry,
+            )
+
+
+def probe_failing(stack: Stack):
+    for entry in stack.in_use():
+        probe = getattr(entry, "probe", None)
+        if probe is not None and probe.is_failing:
+            yield Finding(
+                "probe-failing",
+                f"The probe of {entry.tool} has failed {probe.consecutive_failures} time"
+                f"{'s' if probe.consecutive_failures != 1 else ''} in a row ({probe.last_error}); until it "
+                "works its use is unknown, never taken for unused (rule 8).",
+                entry=entry,
+            )
+
+
 RULES = {
     "overlap": (overlap, "Overlap in a one-tool category"),
     "no-pain": (no_pain, "In use without a named pain point"),
@@ -193,6 +241,10 @@ RULES = {
     "minimum-gap": (minimum_gap, "Minimum stack category missing"),
     "parallel-orchestrator": (parallel_orchestrator, "Parallel orchestrator"),
     "stale-pain": (stale_pain, "Pain point open 90 days without an evaluation"),
+    "unused": (unused, "Unused"),
+    "idle": (idle, "Idle"),
+    "unknown": (unknown, "Usage unknown"),
+    "probe-failing": (probe_failing, "Probe failing"),
 }
 
 

@@ -1,6 +1,9 @@
+import secrets
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from apps.lib import crypto
 from apps.lib.netguard import RefusedTarget, check_url
@@ -57,8 +60,33 @@ class Probe(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Scheduling: a sweep claims a due probe by moving next_run_at with a conditional UPDATE.
+    enabled = models.BooleanField(default=True)
+    next_run_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    heartbeat_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # The latest run, denormalised for the pages and the usage state.
+    last_run_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_ok_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    # Kinds that are told rather than asked: the heartbeat URL was called; the owner attested.
+    last_ping_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attested_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
     def __str__(self):
         return f"{self.get_kind_display()} probe of {self.entry}"
+
+    def save(self, *args, **kwargs):
+        if self.kind == Kind.HEARTBEAT and not self.heartbeat_token:
+            self.heartbeat_token = secrets.token_urlsafe(24)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_failing(self) -> bool:
+        return self.consecutive_failures > 0
 
     def clean(self):
         if self.kind in URL_REQUIRED and not self.url:
@@ -78,3 +106,46 @@ class Probe(models.Model):
     def credential(self) -> str:
         """The secret in clear, for the driver only; raises crypto.WrongKey on a wrong key."""
         return crypto.decrypt(self.credential_token) if self.credential_token else ""
+
+
+class ProbeResult(models.Model):
+    """One run of a probe: what it read, or why it could not.
+
+    `run_key` names the scheduled run, unique per probe, so a redelivered task adds no second
+    result. Raw results are kept for 30 days, then rolled up into ProbeDay rows.
+    """
+
+    probe = models.ForeignKey(Probe, on_delete=models.CASCADE, related_name="results")
+    run_key = models.CharField(max_length=40)
+    at = models.DateTimeField()
+    ok = models.BooleanField()
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    activity_count = models.PositiveIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [models.UniqueConstraint(fields=["probe", "run_key"], name="one_result_per_run")]
+        indexes = [models.Index(fields=["probe", "-at"]), models.Index(fields=["at"])]
+
+    def __str__(self):
+        return f"{self.probe} at {self.at:%Y-%m-%d %H:%M}: {'ok' if self.ok else 'error'}"
+
+
+class ProbeDay(models.Model):
+    """A day of a probe's results, rolled up once the raw results are 30 days old."""
+
+    probe = models.ForeignKey(Probe, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    runs = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+    activity_count = models.PositiveIntegerField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["probe", "day"], name="one_rollup_per_day")]
+
+    def __str__(self):
+        return f"{self.probe} on {self.day}"

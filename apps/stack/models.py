@@ -36,6 +36,15 @@ TRANSITIONS = {
 IN_USE = [Lifecycle.ADOPTED, Lifecycle.FLAGGED]
 
 
+class UsageState(models.TextChoices):
+    """What the probes say of a tool's use. Unknown is never the same as unused."""
+
+    ACTIVE = "active", "Active"
+    IDLE = "idle", "Idle"
+    UNUSED = "unused", "Unused"
+    UNKNOWN = "unknown", "Unknown"
+
+
 class Verdict(models.TextChoices):
     PENDING = "pending", "Not assessed"
     PASS = "pass", "Pass"
@@ -109,10 +118,24 @@ class StackEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Usage, kept up to date by the probes (see apps.probes.usage).
+    usage_state = models.CharField(
+        max_length=8, choices=UsageState.choices, default=UsageState.UNKNOWN, editable=False
+    )
+    usage_since = models.DateTimeField(null=True, blank=True, editable=False)
+    last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
+    unused_after_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Overrides the category's and the probe's threshold."
+    )
+    # The removal pipeline: the owner was asked; still needed until; removal planned for.
+    removal_asked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    snoozed_until = models.DateField(null=True, blank=True)
+    removal_planned_on = models.DateField(null=True, blank=True)
+
     class Meta:
         ordering = [Lower("tool__name")]
         verbose_name_plural = "stack entries"
-        indexes = [models.Index(fields=["lifecycle"])]
+        indexes = [models.Index(fields=["lifecycle"]), models.Index(fields=["usage_state"])]
         permissions = [("import_stackfile", "Can import a stack file")]
 
     def __str__(self):
@@ -216,6 +239,23 @@ class StackEntry(models.Model):
         before, after = follows[lifecycle]
         for pain in self.pain_points.filter(status__in=before):
             pain.set_status(after, by=by, now=now, note=f"{self.tool} is {Lifecycle(lifecycle).label.lower()}.")
+
+
+class UsageChange(models.Model):
+    """A change of a stack entry's usage state, with when and why."""
+
+    entry = models.ForeignKey(StackEntry, on_delete=models.CASCADE, related_name="usage_changes")
+    at = models.DateTimeField()
+    from_state = models.CharField(max_length=8, choices=UsageState.choices)
+    to_state = models.CharField(max_length=8, choices=UsageState.choices)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["entry", "at"])]
+
+    def __str__(self):
+        return f"{self.entry}: {self.from_state} → {self.to_state}"
 
 
 class LifecycleTransition(models.Model):

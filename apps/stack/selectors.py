@@ -34,7 +34,7 @@ class StackState:
         categories = list(Category.objects.all())
         entries = list(
             StackEntry.objects.filter(lifecycle__in=CURRENT)
-            .select_related("tool", "owner", "team")
+            .select_related("tool", "owner", "team", "probe")
             .prefetch_related(
                 Prefetch("tool__categories", queryset=Category.objects.all()),
                 Prefetch("pain_points", queryset=PainPoint.objects.only("id", "anticipated", "category_id")),

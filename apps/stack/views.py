@@ -1,12 +1,16 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.catalog.models import Tool
+from apps.probes.models import Probe
+from apps.probes.selectors import activity_trend, recent_errors, sparkline
 from apps.findings.rules import by_entry, lint
 from apps.health.models import Heartbeat
 from apps.health.tasks import WORKER
@@ -69,12 +73,21 @@ def _load_entry(pk) -> StackEntry:
 
 def _entry_context(entry: StackEntry, **extra) -> dict:
     findings = by_entry(lint()).get(entry.pk, [])
+    probe = Probe.objects.filter(entry=entry).first()
+    usage = {
+        "probe": probe,
+        "trend": sparkline(activity_trend(probe)) if probe else "",
+        "errors": recent_errors(probe) if probe else [],
+        "changes": list(entry.usage_changes.order_by("-at")[:8]),
+        "heartbeat_url": settings.SITE_URL + reverse("heartbeat", kwargs={"token": probe.heartbeat_token})
+        if probe and probe.heartbeat_token else "",
+    }
     moves = [(value, Lifecycle(value).label) for value in entry.allowed_moves()]
     forms = {
         name: FilterVerdictForm(initial={"verdict": verdict, "rationale": rationale})
         for name, _, verdict, rationale in entry.verdicts()
     }
-    return {"entry": entry, "moves": moves, "findings": findings, "filter_forms": forms, **extra}
+    return {"entry": entry, "moves": moves, "findings": findings, "filter_forms": forms, "usage": usage, **extra}
 
 
 def entry_detail(request, pk):

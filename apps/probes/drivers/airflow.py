@@ -1,0 +1,41 @@
+"""Airflow: the newest DAG run and the runs started in the window.
+
+Airflow 3 serves /api/v2 and takes a JWT from /auth/token; Airflow 2 serves /api/v1 with
+basic auth. The credential is the password of `params.username`.
+"""
+
+import base64
+
+from apps.lib.http import HttpError, fetch
+from apps.probes.drivers import ProbeError, ProbeSpec, Reading
+from apps.probes.drivers.timestamps import to_utc
+
+
+def _headers(spec: ProbeSpec) -> tuple[str, dict]:
+    base = spec.url.rstrip("/")
+    username = spec.params.get("username", "")
+    try:
+        token = fetch("POST", f"{base}/auth/token", json_body={"username": username, "password": spec.credential},
+                      guard=spec.guard).json()
+        if isinstance(token, dict) and token.get("access_token"):
+            return f"{base}/api/v2", {"Authorization": f"Bearer {token['access_token']}"}
+    except HttpError as error:
+        if error.status not in (404, 405):
+            raise
+    basic = base64.b64encode(f"{username}:{spec.credential}".encode()).decode()
+    return f"{base}/api/v1", {"Authorization": f"Basic {basic}"}
+
+
+def read(spec: ProbeSpec) -> Reading:
+    api, headers = _headers(spec)
+    since = spec.since.isoformat().replace("+00:00", "Z")
+    newest = fetch("GET", f"{api}/dags/~/dagRuns?order_by=-start_date&limit=1", headers=headers,
+                   guard=spec.guard).json()
+    in_window = fetch("GET", f"{api}/dags/~/dagRuns?start_date_gte={since}&limit=1", headers=headers,
+                      guard=spec.guard).json()
+    try:
+        runs = newest["dag_runs"]
+        last = to_utc(runs[0].get("start_date")) if runs else None
+        return Reading(last_activity_at=last, activity_count=int(in_window["total_entries"]))
+    except (KeyError, TypeError, ValueError):
+        raise ProbeError("Airflow's dagRuns answer has no dag_runs or total_entries") from None

@@ -1,0 +1,72 @@
+"""Prometheus: did the tool's request counter change in the window, and when last?
+
+Counters reset when a process restarts and increase() extrapolates, so the driver reads the
+series itself over the window (a range query) and counts the steps at which it changed; the
+last change is the last activity. When the server's retention (or the series) does not reach
+back over the whole window and nothing changed, it says "not enough history" rather than
+"unused".
+"""
+
+import re
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from apps.lib.http import fetch
+from apps.probes.drivers import ProbeError, ProbeSpec, Reading
+from apps.probes.drivers.timestamps import to_utc
+
+# Serving stacks' request counters, summed over every series.
+PRESETS = {
+    "fastapi": "sum(http_requests_total)",
+    "bentoml": "sum(bentoml_service_request_total)",
+    "triton": "sum(nv_inference_request_success)",
+    "seldon": "sum(seldon_api_executor_server_requests_seconds_count)",
+}
+MAX_POINTS = 10_000
+DURATION = re.compile(r"(\d+)([smhdwy])")
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def expression(spec: ProbeSpec) -> str:
+    query = spec.params.get("query") or PRESETS.get(spec.params.get("preset", ""))
+    if not query:
+        raise ProbeError(f"set params.query, or params.preset to one of {', '.join(PRESETS)}", permanent=True)
+    return query
+
+
+def _get(spec: ProbeSpec, path: str, **query) -> dict:
+    headers = {"Authorization": f"Bearer {spec.credential}"} if spec.credential else {}
+    url = spec.url.rstrip("/") + path + ("?" + urlencode(query) if query else "")
+    answer = fetch("GET", url, headers=headers, guard=spec.guard).json()
+    if answer.get("status") != "success":
+        raise ProbeError(f"Prometheus said: {answer.get('error') or answer.get('status')}", permanent=True)
+    return answer["data"]
+
+
+def retention(spec: ProbeSpec) -> timedelta | None:
+    try:
+        text = _get(spec, "/api/v1/status/runtimeinfo").get("storageRetention", "")
+    except ProbeError:
+        return None
+    seconds = sum(int(n) * UNITS[unit] for n, unit in DURATION.findall(text.split(" or ")[0]))
+    return timedelta(seconds=seconds) if seconds else None
+
+
+def read(spec: ProbeSpec) -> Reading:
+    step = max(int(spec.window.total_seconds() // MAX_POINTS) + 1, int(spec.params.get("step_seconds", 60)))
+    data = _get(spec, "/api/v1/query_range", query=expression(spec), start=spec.since.timestamp(),
+                end=spec.now.timestamp(), step=step)
+    points = [(float(t), v) for series in data.get("result", []) for t, v in series.get("values", [])]
+    points.sort()
+    changes, last = 0, None
+    for (_, before), (t, after) in zip(points, points[1:]):
+        if after != before:
+            changes += 1
+            last = t
+    if last is None:
+        kept = retention(spec)
+        first = points[0][0] if points else None
+        if (kept is not None and kept < spec.window) or first is None or first > spec.since.timestamp() + 2 * step:
+            reach = f"retention {kept.days} days" if kept is not None and kept < spec.window else "the series"
+            raise ProbeError(f"not enough history: {reach} does not cover the {spec.window.days}-day window")
+    return Reading(last_activity_at=to_utc(last), activity_count=changes)

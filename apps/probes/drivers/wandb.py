@@ -1,0 +1,39 @@
+"""Weights & Biases: the runs of `params.entity` (and optionally `params.project`) by
+heartbeat, through the GraphQL API. The credential is an API key."""
+
+import base64
+
+from apps.lib.http import fetch
+from apps.probes.drivers import ProbeError, ProbeSpec, Reading
+from apps.probes.drivers.timestamps import to_utc
+
+API = "https://api.wandb.ai/graphql"
+QUERY = """
+query Runs($entity: String!, $project: String!, $since: JSONString) {
+  project(name: $project, entityName: $entity) {
+    runs(first: 1, order: "-heartbeatAt") { edges { node { heartbeatAt } } }
+    recent: runs(filters: $since) { totalCount }
+  }
+}
+"""
+
+
+def read(spec: ProbeSpec) -> Reading:
+    entity, project = spec.params.get("entity"), spec.params.get("project")
+    if not entity or not project:
+        raise ProbeError("set params.entity and params.project", permanent=True)
+    key = base64.b64encode(f"api:{spec.credential}".encode()).decode()
+    since = '{"heartbeatAt": {"$gt": "%s"}}' % spec.since.strftime("%Y-%m-%dT%H:%M:%S")
+    answer = fetch("POST", spec.url or API, json_body={
+        "query": QUERY, "variables": {"entity": entity, "project": project, "since": since},
+    }, headers={"Authorization": f"Basic {key}"}, guard=spec.guard).json()
+    try:
+        found = answer["data"]["project"]
+        if found is None:
+            raise ProbeError(f"no project {entity}/{project}", permanent=True)
+        edges = found["runs"]["edges"]
+        last = to_utc(edges[0]["node"]["heartbeatAt"]) if edges else None
+        return Reading(last_activity_at=last, activity_count=int(found["recent"]["totalCount"]))
+    except (KeyError, TypeError, ValueError):
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        raise ProbeError(f"W&B answered without runs: {errors or 'unexpected shape'}") from None

@@ -1,0 +1,58 @@
+"""What the pages show of a probe: its health, its recent errors, its activity trend."""
+
+from datetime import timedelta
+
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.html import format_html
+
+from apps.probes.models import ProbeDay, ProbeResult
+
+TREND_DAYS = 90
+
+
+def activity_trend(probe, now=None, days: int = TREND_DAYS) -> list[int | None]:
+    """Activity counts a day over the last `days` days, oldest first; None where nothing ran."""
+    now = now or timezone.now()
+    start = (now - timedelta(days=days - 1)).date()
+    by_day = dict(
+        ProbeResult.objects.filter(probe=probe, at__date__gte=start, ok=True)
+        .values_list("at__date").annotate(Max("activity_count"))
+    )
+    for day in ProbeDay.objects.filter(probe=probe, day__gte=start).values("day", "activity_count", "runs"):
+        if day["day"] not in by_day and day["runs"]:
+            by_day[day["day"]] = (day["activity_count"] or 0) // day["runs"]
+    return [by_day.get(start + timedelta(days=n)) for n in range(days)]
+
+
+def sparkline(values: list[int | None], width: int = 270, height: int = 40) -> str:
+    """An inline SVG of the values: a line where the probe ran, gaps where it did not."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return format_html('<svg class="sparkline" width="{}" height="{}" role="img" aria-label="No activity recorded"></svg>', width, height)
+    top = max(known) or 1
+    step = width / max(len(values) - 1, 1)
+    segments, current = [], []
+    for n, value in enumerate(values):
+        if value is None:
+            if current:
+                segments.append(current)
+            current = []
+            continue
+        current.append(f"{n * step:.1f},{height - 2 - (value / top) * (height - 4):.1f}")
+    if current:
+        segments.append(current)
+    lines = "".join(
+        f'<polyline fill="none" stroke="currentColor" stroke-width="1.5" points="{" ".join(points)}"/>'
+        if len(points) > 1 else f'<circle r="1.5" cx="{points[0].split(",")[0]}" cy="{points[0].split(",")[1]}" fill="currentColor"/>'
+        for points in segments
+    )
+    label = f"Activity over {len(values)} days, highest {top}"
+    return format_html(
+        '<svg class="sparkline" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">{}</svg>',
+        width, height, width, height, label, format_html(lines.replace("{", "{{").replace("}", "}}")),
+    )
+
+
+def recent_errors(probe, limit: int = 5) -> list[ProbeResult]:
+    return list(ProbeResult.objects.filter(probe=probe, ok=False).order_by("-at")[:limit])

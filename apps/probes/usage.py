@@ -1,0 +1,47 @@
+"""Usage states (active, idle, unused, unknown) from what the probes saw.
+
+Unknown is never unused: a tool without a working probe is unknown, whatever it last showed.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from apps.stack.models import StackEntry, UsageState
+
+FAILURES_BEFORE_UNKNOWN = 3
+IDLE_FRACTION = 0.5  # idle once half the unused threshold has passed without activity
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: str
+    reason: str
+
+
+def unused_after(entry: StackEntry, probe) -> timedelta:
+    """The entry's own threshold, else its category's, else its probe's (default 90 days)."""
+    category_days = [c.unused_after_days for c in entry.tool.categories.all() if c.unused_after_days]
+    days = entry.unused_after_days or (max(category_days) if category_days else None)
+    return timedelta(days=days or (probe.unused_after_days if probe else 90))
+
+
+def judge(entry: StackEntry, probe, now) -> Verdict:
+    if probe is None or not probe.enabled:
+        return Verdict(UsageState.UNKNOWN, "No probe reads its use.")
+    if probe.consecutive_failures >= FAILURES_BEFORE_UNKNOWN:
+        return Verdict(
+            UsageState.UNKNOWN,
+            f"The last {probe.consecutive_failures} probe runs failed: {probe.last_error}",
+        )
+    threshold = unused_after(entry, probe)
+    last = entry.last_activity_at
+    if last is None:
+        if probe.last_ok_at is None or now - probe.created_at < threshold:
+            return Verdict(UsageState.UNKNOWN, "No activity seen yet, and the probe has not watched a whole window.")
+        return Verdict(UsageState.UNUSED, f"No activity in {threshold.days} days.")
+    quiet = now - last
+    if quiet >= threshold:
+        return Verdict(UsageState.UNUSED, f"No activity for {quiet.days} days (unused after {threshold.days}).")
+    if quiet >= threshold * IDLE_FRACTION:
+        return Verdict(UsageState.IDLE, f"No activity for {quiet.days} days.")
+    return Verdict(UsageState.ACTIVE, f"Last activity {last:%Y-%m-%d %H:%M} UTC.")

@@ -1,0 +1,73 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from apps.probes import services
+from apps.probes.models import Kind, Probe
+from apps.stack.models import StackEntry
+
+
+def _owner_or_lead(request, entry: StackEntry) -> None:
+    if request.user != entry.owner and not request.user.has_perm("stack.change_stackentry"):
+        raise PermissionDenied("Only the tool's owner or a lead can do this.")
+
+
+@login_not_required
+def usage_answer(request, token):
+    """The owner's answer from the email: still needed, or remove. No login: the link is
+    signed. A GET only shows the question, so a link scanner cannot answer it."""
+    try:
+        entry, action = services.read_answer(token)
+    except (signing.BadSignature, StackEntry.DoesNotExist, ValueError):
+        return render(request, "probes/answer.html", {"invalid": True}, status=400)
+    if action not in ("keep", "remove"):
+        return render(request, "probes/answer.html", {"invalid": True}, status=400)
+    done = services.answer(entry, action) if request.method == "POST" else None
+    return render(request, "probes/answer.html", {"entry": entry, "action": action, "done": done})
+
+
+@csrf_exempt
+@login_not_required
+def heartbeat(request, token):
+    """The secret URL a tool or its cron job calls to say it ran (GET, HEAD or POST)."""
+    updated = Probe.objects.filter(heartbeat_token=token, kind=Kind.HEARTBEAT).update(last_ping_at=timezone.now())
+    return HttpResponse("OK\n" if updated else "Unknown heartbeat\n", status=200 if updated else 404,
+                        content_type="text/plain")
+
+
+@require_POST
+def attest(request, pk):
+    """The owner (or a lead) attests a manually watched tool is still in use."""
+    entry = get_object_or_404(StackEntry.objects.select_related("tool"), pk=pk)
+    _owner_or_lead(request, entry)
+    probe = get_object_or_404(Probe, entry=entry, kind=Kind.MANUAL)
+    probe.attested_at, probe.attested_by = timezone.now(), request.user
+    probe.next_run_at = timezone.now()
+    probe.save(update_fields=["attested_at", "attested_by", "next_run_at"])
+    services.sweep(force=True, tool=entry.tool.name)
+    messages.success(request, f"Recorded: {entry.tool} is in use.")
+    return redirect("entry-detail", pk=pk)
+
+
+@require_POST
+def probe_now(request, pk):
+    """Queue one probe run; say so plainly when the broker cannot take it."""
+    entry = get_object_or_404(StackEntry.objects.select_related("tool"), pk=pk)
+    _owner_or_lead(request, entry)
+    probe = get_object_or_404(Probe, entry=entry)
+    from apps.probes.tasks import probe_now as task
+
+    try:
+        task.apply_async(args=[probe.pk], retry=False)
+    except Exception:
+        messages.error(request, "The background queue is not reachable, so the probe could not be queued. "
+                                "It runs on schedule once the queue is back; nothing is lost.")
+    else:
+        messages.success(request, f"The probe of {entry.tool} is queued; its result appears here in a moment.")
+    return redirect("entry-detail", pk=pk)

@@ -1,0 +1,109 @@
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from apps.probes.models import Probe, ProbeDay, ProbeResult
+from apps.probes.services import rollup
+from apps.stack.models import UsageState
+
+
+def test_the_heartbeat_url_records_a_ping(client, probe):
+    assert client.post(f"/hb/{probe.heartbeat_token}/").status_code == 200
+    probe.refresh_from_db()
+    assert probe.last_ping_at is not None
+    assert client.get("/hb/not-a-token/").status_code == 404
+
+
+def test_the_probe_command_prints_one_line_per_probe(probe, capsys):
+    Probe.objects.filter(pk=probe.pk).update(last_ping_at=timezone.now() - timedelta(hours=1))
+    call_command("probe", "--all")
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("MLflow heartbeat ok last_activity=")
+    assert line.endswith("count=none state=active")
+    assert "Z count" in line  # ISO 8601 in UTC
+
+
+def test_the_command_names_a_tool_without_a_probe(db):
+    import pytest
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="No enabled probe"):
+        call_command("probe", "--entry", "Nonesuch")
+
+
+def test_the_owner_attests_a_manual_probe(client, probe, entry, bob):
+    probe.kind = "manual"
+    probe.save()
+    client.force_login(bob)
+    client.post(f"/stack/{entry.pk}/attest/")
+    probe.refresh_from_db()
+    assert probe.attested_by == bob
+    entry.refresh_from_db()
+    assert entry.usage_state == UsageState.ACTIVE
+
+
+def test_someone_else_cannot_attest(viewer_client, probe, entry):
+    probe.kind = "manual"
+    probe.save()
+    assert viewer_client.post(f"/stack/{entry.pk}/attest/").status_code == 403
+
+
+def test_probe_now_says_when_the_broker_is_down(lead_client, probe, entry, settings):
+    from apps.celery import app
+
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
+    try:
+        response = lead_client.post(f"/stack/{entry.pk}/probe-now/", follow=True)
+    finally:
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+    assert "The background queue is not reachable" in response.content.decode()
+
+
+def test_the_entry_page_shows_usage_and_the_trend(viewer_client, probe, entry):
+    now = timezone.now()
+    for day in range(5):
+        ProbeResult.objects.create(probe=probe, run_key=str(day), at=now - timedelta(days=day), ok=True,
+                                   activity_count=day + 1, last_activity_at=now)
+    ProbeResult.objects.create(probe=probe, run_key="x", at=now, ok=False, error="boom: refused")
+    page = viewer_client.get(f"/stack/{entry.pk}/").content.decode()
+    assert '<svg class="sparkline"' in page and "<polyline" in page
+    assert "boom: refused" in page
+    assert "/hb/" in page  # the heartbeat URL to call
+
+
+def test_old_results_are_rolled_up_per_day(probe):
+    now = timezone.now()
+    old = now - timedelta(days=40)
+    for n in range(3):
+        ProbeResult.objects.create(probe=probe, run_key=f"o{n}", at=old + timedelta(hours=n), ok=n != 2,
+                                   activity_count=4, last_activity_at=old)
+    ProbeResult.objects.create(probe=probe, run_key="new", at=now, ok=True, activity_count=1)
+    assert rollup(now=now) == 3
+    day = ProbeDay.objects.get()
+    assert (day.runs, day.failures, day.activity_count) == (3, 1, 12)
+    assert ProbeResult.objects.count() == 1
+
+
+def test_rotate_keys_re_encrypts_with_the_newest_key(probe, settings, capsys):
+    from cryptography.fernet import Fernet
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    probe.set_credential("s3cret")
+    probe.save()
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+    call_command("rotate_keys")
+    assert "Re-encrypted 1 credential" in capsys.readouterr().out
+    settings.FIELD_ENCRYPTION_KEYS = [new]
+    probe.refresh_from_db()
+    assert probe.credential() == "s3cret"
+
+
+def test_usage_findings(viewer_client, probe, entry):
+    from apps.stack.models import StackEntry
+
+    StackEntry.objects.filter(pk=entry.pk).update(usage_state=UsageState.UNUSED)
+    Probe.objects.filter(pk=probe.pk).update(consecutive_failures=4, last_error="timed out")
+    page = viewer_client.get("/findings/").content.decode()
+    assert "unused" in page and "probe-failing" in page and "timed out" in page

@@ -1,0 +1,88 @@
+from datetime import timedelta
+
+from django.core import signing
+from django.utils import timezone
+
+from apps.notifications.models import Notification
+from apps.probes.drivers import Reading
+from apps.probes.services import GRACE, answer_url, record, removal_pipeline
+from apps.stack.models import Lifecycle, StackEntry
+from tests.probes.conftest import NOW
+
+
+def go_unused(probe):
+    probe.kind, probe.url = "http_json", "http://127.0.0.1:9/"
+    probe.save()
+    record(probe, run_key="r1", now=NOW, reading=Reading(NOW - timedelta(days=120), 0))
+
+
+def token(url):
+    return url.rstrip("/").split("/")[-1]
+
+
+def test_without_an_answer_it_is_flagged_after_the_grace_period(probe, entry):
+    go_unused(probe)
+    removal_pipeline(now=NOW + GRACE - timedelta(days=1))
+    assert StackEntry.objects.get(pk=entry.pk).lifecycle == Lifecycle.ADOPTED
+    removal_pipeline(now=NOW + GRACE + timedelta(hours=1))
+    entry.refresh_from_db()
+    assert entry.lifecycle == Lifecycle.FLAGGED
+    assert entry.removal_planned_on == (NOW + GRACE + timedelta(hours=1, days=30)).date()
+    assert entry.transitions.last().note == "Unused, and no answer within 30 days."
+    assert Notification.objects.filter(key__startswith="flagged:").count() == 1
+
+
+def test_flagged_tools_get_one_reminder_a_week(probe, entry):
+    go_unused(probe)
+    removal_pipeline(now=NOW + GRACE + timedelta(hours=1))
+    for day in range(1, 7):
+        removal_pipeline(now=NOW + GRACE + timedelta(days=day))
+    reminders = Notification.objects.filter(key__startswith="reminder:").count()
+    assert 1 <= reminders <= 2  # the days span at most two ISO weeks
+    removal_pipeline(now=NOW + GRACE + timedelta(days=14))
+    assert Notification.objects.filter(key__startswith="reminder:").count() == reminders + 1
+
+
+def test_the_owner_keeps_it_with_the_signed_link_without_logging_in(client, probe, entry):
+    go_unused(probe)
+    url = answer_url(entry, "keep").removeprefix("http://127.0.0.1:8000")
+    page = client.get(url).content.decode()
+    assert "is still needed?" in page
+    assert StackEntry.objects.get(pk=entry.pk).snoozed_until is None  # a GET changes nothing
+    page = client.post(url).content.decode()
+    assert "MLflow stays" in page
+    entry.refresh_from_db()
+    assert entry.snoozed_until == (timezone.now() + timedelta(days=90)).date()
+    assert entry.removal_asked_at is None
+    removal_pipeline(now=NOW + GRACE + timedelta(days=1))
+    assert StackEntry.objects.get(pk=entry.pk).lifecycle == Lifecycle.ADOPTED
+
+
+def test_the_owner_accepts_removal_with_the_signed_link(client, probe, entry):
+    go_unused(probe)
+    client.post(answer_url(entry, "remove").removeprefix("http://127.0.0.1:8000"))
+    entry.refresh_from_db()
+    assert entry.lifecycle == Lifecycle.FLAGGED
+    assert "accepted its removal" in entry.transitions.last().note
+
+
+def test_a_forged_or_altered_link_is_refused(client, probe, entry):
+    good = token(answer_url(entry, "keep"))
+    forged = signing.TimestampSigner(salt="someone-else").sign(f"{entry.pk}:remove")
+    for bad in [forged, good.replace("keep", "remove"), "nonsense"]:
+        response = client.post(f"/usage/answer/{bad}/")
+        assert response.status_code == 400, bad
+    assert StackEntry.objects.get(pk=entry.pk).lifecycle == Lifecycle.ADOPTED
+
+
+def test_a_failing_probe_emails_its_owner_after_two_days(probe, entry, bob):
+    probe.kind, probe.url = "http_json", "http://127.0.0.1:9/"
+    probe.save()
+    record(probe, run_key="ok", now=NOW, reading=Reading(NOW, 1))
+    record(probe, run_key="bad", now=NOW + timedelta(hours=1), error="connection refused")
+    removal_pipeline(now=NOW + timedelta(days=1))
+    assert not Notification.objects.filter(key__startswith="probe-failing:").exists()
+    removal_pipeline(now=NOW + timedelta(days=3))
+    removal_pipeline(now=NOW + timedelta(days=4))
+    [email] = Notification.objects.filter(key__startswith="probe-failing:")
+    assert email.to == [bob.email] and "connection refused" in email.text
