@@ -14,6 +14,7 @@ TOKEN_OR_LOGIN = {"stack-json"}  # answers 401 rather than redirecting scripts t
 LEAD_ONLY = {
     "entry-move", "entry-edit", "entry-filter", "stack-import", "token-list", "token-revoke",
     "entry-attest", "entry-probe-now",  # the owner may too
+    "entry-probe",
 }
 EVALUATOR_WRITES = {"tool-propose", "painpoint-create", "painpoint-status"}
 WRITES = LEAD_ONLY | EVALUATOR_WRITES | {"logout"}

@@ -2,7 +2,8 @@ import json
 
 from django import forms
 
-from apps.probes.models import Probe
+from apps.probes.drivers.prometheus import PRESETS
+from apps.probes.models import Kind, Probe
 
 
 class ParamsField(forms.JSONField):
@@ -24,8 +25,84 @@ class ParamsField(forms.JSONField):
 
 
 class ProbeForm(forms.ModelForm):
+    """Every stored field of a probe but the credential: the stack file imports through it."""
+
     params = ParamsField(required=False)
 
     class Meta:
         model = Probe
         fields = ["kind", "url", "params", "interval_minutes", "unused_after_days"]
+
+
+# The settings each kind of probe takes, as (name, label, help text).
+KIND_PARAMS = {
+    Kind.MLFLOW: [("experiment_ids", "Experiment ids", "Comma-separated; empty reads every active experiment.")],
+    Kind.AIRFLOW: [("username", "User name", "The account the credential is the password of.")],
+    Kind.PROMETHEUS: [
+        ("preset", "Preset", f"One of {', '.join(PRESETS)}; or write a query."),
+        ("query", "Query", "A PromQL expression of a request counter, e.g. sum(http_requests_total)."),
+    ],
+    Kind.HTTP_JSON: [
+        ("timestamp_path", "Timestamp path", "Where the last activity time is, e.g. data.last_run.at"),
+        ("count_path", "Count path", "Where the count of recent activity is, e.g. data.total"),
+    ],
+    Kind.GITHUB_ACTIONS: [
+        ("repository", "Repository", "owner/name"),
+        ("workflow", "Workflow", "A workflow file name or id; empty reads every workflow."),
+    ],
+    Kind.WANDB: [("entity", "Entity", "The team or user."), ("project", "Project", "")],
+}
+
+
+class ProbeSettingsForm(forms.ModelForm):
+    """The probe form of the entry page: the kind decides which settings it asks for. The
+    credential is write-only: it is never shown, and left empty it stays as it is."""
+
+    credential = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False),
+        help_text="Stored encrypted and never shown again; leave empty to keep the current one.",
+    )
+
+    class Meta:
+        model = Probe
+        fields = ["kind", "url", "interval_minutes", "unused_after_days", "enabled"]
+
+    def __init__(self, *args, kind=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind or self.data.get("kind") or self.instance.kind or Kind.MLFLOW
+        for name, label, help_text in KIND_PARAMS.get(self.kind, []):
+            initial = self.instance.params.get(name, "") if self.instance.kind == self.kind else ""
+            if isinstance(initial, list):
+                initial = ", ".join(map(str, initial))
+            self.fields[f"param_{name}"] = forms.CharField(label=label, help_text=help_text, required=False, initial=initial)
+        # Changing the kind fetches the form again with that kind's settings (only the kind
+        # is sent: a GET never carries the credential).
+        self.fields["kind"].widget.attrs.update({"hx-get": "", "hx-target": "#probe-form", "hx-swap": "outerHTML"})
+
+    def param_fields(self):
+        return [self[name] for name in self.fields if name.startswith("param_")]
+
+    def clean(self):
+        data = super().clean()
+        if self.kind == Kind.PROMETHEUS:
+            preset, query = data.get("param_preset"), data.get("param_query")
+            if preset and preset not in PRESETS:
+                self.add_error("param_preset", f"Choose one of {', '.join(PRESETS)}.")
+            if not preset and not query:
+                self.add_error("param_query", "Write a query, or choose a preset.")
+        return data
+
+    def save(self, commit=True):
+        probe = super().save(commit=False)
+        params = {}
+        for name, _, _ in KIND_PARAMS.get(self.kind, []):
+            value = self.cleaned_data.get(f"param_{name}", "").strip()
+            if value:
+                params[name] = [v.strip() for v in value.split(",") if v.strip()] if name == "experiment_ids" else value
+        probe.params = params
+        if self.cleaned_data.get("credential"):
+            probe.set_credential(self.cleaned_data["credential"])
+            probe.credential_env = ""
+        if commit:
+            probe.save()
+        return probe

@@ -7,4 +7,5 @@ urlpatterns = [
     path("hb/<str:token>/", views.heartbeat, name="heartbeat"),
     path("stack/<int:pk>/attest/", views.attest, name="entry-attest"),
     path("stack/<int:pk>/probe-now/", views.probe_now, name="entry-probe-now"),
+    path("stack/<int:pk>/probe/", views.probe_settings, name="entry-probe"),
 ]

@@ -8,7 +8,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from apps.lib.htmx import wants_fragment
 from apps.probes import services
+from apps.probes.forms import ProbeSettingsForm
 from apps.probes.models import Kind, Probe
 from apps.stack.models import StackEntry
 
@@ -71,3 +73,23 @@ def probe_now(request, pk):
     else:
         messages.success(request, f"The probe of {entry.tool} is queued; its result appears here in a moment.")
     return redirect("entry-detail", pk=pk)
+
+
+def probe_settings(request, pk):
+    """Add or change the entry's probe. Changing the kind swaps the settings it asks for."""
+    entry = get_object_or_404(StackEntry.objects.select_related("tool"), pk=pk)
+    if not request.user.has_perm("probes.change_probe"):
+        raise PermissionDenied("Only a lead can change a probe.")
+    probe = Probe.objects.filter(entry=entry).first() or Probe(entry=entry)
+    if request.method == "POST":
+        form = ProbeSettingsForm(request.POST, instance=probe)
+        if form.is_valid():
+            saved = form.save(commit=False)
+            saved.next_run_at = timezone.now()
+            saved.save()
+            messages.success(request, f"The probe of {entry.tool} is saved; it runs within a minute.")
+            return redirect("entry-detail", pk=pk)
+    else:
+        form = ProbeSettingsForm(instance=probe, kind=request.GET.get("kind"))
+    template = "probes/partials/probe_form.html" if wants_fragment(request) else "probes/probe_settings.html"
+    return render(request, template, {"entry": entry, "form": form, "probe": probe})

@@ -86,3 +86,21 @@ def test_a_failing_probe_emails_its_owner_after_two_days(probe, entry, bob):
     removal_pipeline(now=NOW + timedelta(days=4))
     [email] = Notification.objects.filter(key__startswith="probe-failing:")
     assert email.to == [bob.email] and "connection refused" in email.text
+
+
+def test_the_weekly_digest_lists_what_needs_action_most_urgent_first(probe, entry, catalog, alice):
+    from apps.catalog.models import Tool
+    from apps.probes.services import weekly_digest
+    from apps.stack.models import UsageState
+
+    StackEntry.objects.filter(pk=entry.pk).update(usage_state=UsageState.IDLE, last_activity_at=NOW - timedelta(days=50))
+    StackEntry.objects.create(tool=Tool.objects.get(name="Neptune"), lifecycle=Lifecycle.ADOPTED, usage_state=UsageState.UNUSED)
+    StackEntry.objects.create(tool=Tool.objects.get(name="FastAPI"), lifecycle=Lifecycle.ADOPTED,
+                              usage_state=UsageState.ACTIVE, owner=alice)
+    weekly_digest(now=NOW)
+    weekly_digest(now=NOW + timedelta(days=1))
+    [digest] = Notification.objects.filter(key__startswith="digest:")
+    assert digest.to == [alice.email]
+    text = digest.text
+    assert text.index("Neptune: unused, no owner") < text.index("MLflow: idle")
+    assert "FastAPI" not in text
