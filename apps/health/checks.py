@@ -31,6 +31,16 @@ def check_production_settings(app_configs, **kwargs):
                 id="stackledger.W002",
             )
         )
+    if not settings.FIELD_ENCRYPTION_KEYS:
+        problems.append(
+            Warning(
+                "FIELD_ENCRYPTION_KEYS is not set, so probe credentials are encrypted with a key "
+                "derived from SECRET_KEY: changing SECRET_KEY would make them unreadable.",
+                hint="Set FIELD_ENCRYPTION_KEYS to a Fernet key, e.g. python3 -c 'import base64, os; "
+                "print(base64.urlsafe_b64encode(os.urandom(32)).decode())'.",
+                id="stackledger.W004",
+            )
+        )
     if urlsplit(settings.SITE_URL).hostname in LOCAL_HOSTS:
         problems.append(
             Warning(

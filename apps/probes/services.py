@@ -144,7 +144,7 @@ def record(probe: Probe, *, run_key: str, now, reading: Reading | None = None, e
     except IntegrityError:  # this run was recorded already (a redelivered task)
         return ProbeResult.objects.get(probe=probe, run_key=run_key)
     probe = Probe.objects.select_for_update().get(pk=probe.pk)
-    entry = StackEntry.objects.select_for_update().select_related("tool", "owner").get(pk=probe.entry_id)
+    entry = StackEntry.objects.select_for_update(of=("self",)).select_related("tool", "owner").get(pk=probe.entry_id)
     probe.last_run_at = now
     if reading is not None:
         probe.last_ok_at, probe.last_error, probe.consecutive_failures = now, "", 0
@@ -213,7 +213,7 @@ def answer(entry: StackEntry, action: str, *, now=None, by=None) -> str:
     """Apply the owner's answer: keep it (snooze the pipeline for one threshold) or remove it
     (flag it for removal now). Returns a sentence saying what happened."""
     now = now or timezone.now()
-    entry = StackEntry.objects.select_for_update().select_related("tool", "owner").get(pk=entry.pk)
+    entry = StackEntry.objects.select_for_update(of=("self",)).select_related("tool", "owner").get(pk=entry.pk)
     who = by or entry.owner or "the owner"
     if action == "keep":
         entry.snoozed_until = (now + unused_after(entry, getattr(entry, "probe", None))).date()

@@ -40,6 +40,13 @@ def test_it_warns_when_site_url_points_at_this_machine(settings):
     assert "stackledger.W003" not in check_ids()
 
 
+def test_it_warns_when_credentials_hang_on_the_secret_key(settings):
+    settings.DEBUG, settings.FIELD_ENCRYPTION_KEYS = False, []
+    assert "stackledger.W004" in check_ids()
+    settings.FIELD_ENCRYPTION_KEYS = ["Hv1Lb2mR0nQfYd6o1wqkG8mZ5o3F9rS8tUv2xYz4aB0="]
+    assert "stackledger.W004" not in check_ids()
+
+
 def test_local_use_with_debug_raises_no_warning(settings):
     settings.DEBUG, settings.EMAIL_HOST, settings.CELERY_BROKER_URL = True, "", "filesystem://"
     settings.SECRET_KEY = settings.DEFAULT_SECRET_KEY
@@ -66,6 +73,7 @@ def test_deploy_check_with_production_values_leaves_only_the_hsts_preload_note()
         SITE_URL="https://stackledger.example.com",
         EMAIL_HOST="smtp.example.com",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        FIELD_ENCRYPTION_KEYS="Hv1Lb2mR0nQfYd6o1wqkG8mZ5o3F9rS8tUv2xYz4aB0=",
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
