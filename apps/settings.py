@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.painpoints",
     "apps.stack",
     "apps.notifications",
+    "apps.evaluations",
     "apps.probes",
     "apps.findings",
     "apps.stackfile",
@@ -182,6 +183,7 @@ CELERY_BEAT_SCHEDULE = {
     "removal-pipeline": {"task": "apps.probes.tasks.removal_pipeline", "schedule": crontab(minute=15, hour=6)},
     "weekly-digest": {"task": "apps.probes.tasks.weekly_digest", "schedule": crontab(minute=0, hour=7, day_of_week=1)},
     "rollup": {"task": "apps.probes.tasks.rollup", "schedule": crontab(minute=30, hour=3)},
+    "trials": {"task": "apps.evaluations.tasks.refresh_trials", "schedule": crontab(minute=0, hour=6)},
 }
 
 # Probes (used by the probe drivers): the networks they may reach, and the Fernet keys that

@@ -9,6 +9,7 @@ urlpatterns = [
     path("tools/<slug:slug>/propose/", stack_views.tool_propose, name="tool-propose"),
     path("", include("apps.stackfile.urls")),
     path("", include("apps.probes.urls")),
+    path("", include("apps.evaluations.urls")),
     path("stack/", include("apps.stack.urls")),
     path("pain-points/", include("apps.painpoints.urls")),
     path("findings/", include("apps.findings.urls")),

@@ -14,9 +14,11 @@ TOKEN_OR_LOGIN = {"stack-json"}  # answers 401 rather than redirecting scripts t
 LEAD_ONLY = {
     "entry-move", "entry-edit", "entry-filter", "stack-import", "token-list", "token-revoke",
     "entry-attest", "entry-probe-now",  # the owner may too
-    "entry-probe",
+    "entry-probe", "decision-create", "decision-accept",
 }
-EVALUATOR_WRITES = {"tool-propose", "painpoint-create", "painpoint-status"}
+EVALUATOR_WRITES = {
+    "tool-propose", "painpoint-create", "painpoint-status", "evaluation-create", "trial-log", "trial-done",
+}
 WRITES = LEAD_ONLY | EVALUATOR_WRITES | {"logout"}
 
 
@@ -36,6 +38,17 @@ def entry(catalog, alice):
     return entry_propose(tool=Tool.objects.get(name="MLflow"), by=alice)[0]
 
 
+def sample_decision(entry):
+    from apps.evaluations.models import DecisionRecord, Evaluation, Trial
+
+    record = DecisionRecord.objects.first()
+    if record is None:
+        evaluation = Evaluation.objects.create(title="Tracking", category=entry.tool.categories.first(), use_case="log a run")
+        trial = Trial.objects.create(evaluation=evaluation, entry=entry)
+        record = DecisionRecord.objects.create(evaluation=evaluation, title="Choose", context="c", outcome="o", chosen=trial)
+    return record
+
+
 @pytest.fixture
 def token(alice):
     return ApiToken.issue(name="dashboard", by=alice)[0]
@@ -47,6 +60,10 @@ def sample_kwargs(route, entry, token=None):
         kwargs["pk"] = token.pk if route.startswith("accounts/tokens/") else entry.pk
         if route.startswith("pain-points/"):
             kwargs["pk"] = PainPoint.objects.get_or_create(title="Slow retraining")[0].pk
+        if route.startswith(("evaluations/", "trials/", "decisions/")):
+            record = sample_decision(entry)
+            kwargs["pk"] = {"evaluations/": record.evaluation.pk, "trials/": record.chosen.pk,
+                            "decisions/": record.pk}[route.split("/")[0] + "/"]
     if "<slug:slug>" in route:
         kwargs["slug"] = "prefect"
     return kwargs

@@ -34,15 +34,24 @@ _WRITE = {
         "probes.change_probe",
         "accounts.add_apitoken",
         "accounts.change_apitoken",
+        "evaluations.add_evaluation",
+        "evaluations.change_evaluation",
+        "evaluations.change_trial",
+        "evaluations.add_triallogentry",
+        "evaluations.add_decisionrecord",
+        "evaluations.change_decisionrecord",
     ],
     EVALUATOR: [
         "painpoints.add_painpoint",
         "painpoints.change_painpoint",
         "stack.add_stackentry",
+        "evaluations.add_evaluation",
+        "evaluations.change_trial",
+        "evaluations.add_triallogentry",
     ],
     VIEWER: [],
 }
-_READ_APPS = ["accounts", "catalog", "painpoints", "stack", "probes"]
+_READ_APPS = ["accounts", "catalog", "painpoints", "stack", "probes", "evaluations"]
 
 
 def permissions_for(role: str, Permission) -> list:

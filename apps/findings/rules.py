@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.catalog.models import Category
+from apps.evaluations.models import DecisionRecord, Trial
 from apps.painpoints.models import PainPoint
 from apps.stack.models import IN_USE, Lifecycle, StackEntry, UsageState
 from apps.stack.selectors import StackState as Stack
@@ -229,6 +230,32 @@ def probe_failing(stack: Stack):
             )
 
 
+def trial_overdue(stack: Stack):
+    today = timezone.localdate()
+    for trial in Trial.objects.filter(state=Trial.State.OVERDUE).select_related("entry__tool", "evaluation"):
+        days = (today - trial.ends_on).days
+        yield Finding(
+            "trial-overdue",
+            f"The {trial.entry.tool} trial of “{trial.evaluation}” is {days} day{'s' if days != 1 else ''} over its "
+            f"{trial.time_box_days}-day time box: about one week per tool, then decide (rule 5).",
+            entry=trial.entry,
+        )
+
+
+def revisit_overdue(stack: Stack):
+    records = DecisionRecord.objects.filter(
+        status=DecisionRecord.Status.ACCEPTED, revisit_by__lt=timezone.localdate()
+    ).select_related("chosen__entry__tool", "evaluation__category")
+    for record in records:
+        yield Finding(
+            "revisit-overdue",
+            f"Decision {record.number} “{record.title}” was to be revisited by {record.revisit_by:%-d %B %Y}: "
+            "integration fit and upkeep drift, so check it still holds (rule 8).",
+            entry=record.chosen.entry if record.chosen else None,
+            category=record.evaluation.category,
+        )
+
+
 RULES = {
     "overlap": (overlap, "Overlap in a one-tool category"),
     "no-pain": (no_pain, "In use without a named pain point"),
@@ -245,12 +272,21 @@ RULES = {
     "idle": (idle, "Idle"),
     "unknown": (unknown, "Usage unknown"),
     "probe-failing": (probe_failing, "Probe failing"),
+    "trial-overdue": (trial_overdue, "Trial over its time box"),
+    "revisit-overdue": (revisit_overdue, "Decision past its revisit date"),
 }
 
 
-def lint(stack: Stack | None = None) -> list[Finding]:
+# Rules about the stack as a whole rather than one entry: an entry's page leaves them out.
+STACK_WIDE = {"minimum-gap", "stale-pain", "revisit-overdue"}
+
+
+def lint(stack: Stack | None = None, *, entries_only: bool = False) -> list[Finding]:
     stack = stack or Stack.load()
-    return [finding for rule, _ in RULES.values() for finding in rule(stack)]
+    return [
+        finding for code, (rule, _) in RULES.items()
+        if not (entries_only and code in STACK_WIDE) for finding in rule(stack)
+    ]
 
 
 def by_entry(findings: list[Finding]) -> dict[int, list[Finding]]:

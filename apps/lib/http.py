@@ -92,9 +92,12 @@ def default_guard() -> Guard:
 
 @dataclass
 class _Exchange:
-    """What one fetch shares with its connections: the guard and the sockets to close."""
+    """What one fetch shares with its connections: the guard, the deadline, and the sockets
+    (plain or TLS) the watchdog shuts when the deadline passes, so a blocked read returns."""
 
     guard: Guard
+    total: float = TOTAL_TIMEOUT
+    deadline: float = 0.0
     sockets: list = field(default_factory=list)
     expired: bool = False
 
@@ -105,6 +108,10 @@ class _Exchange:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+    def check(self) -> None:
+        if self.expired or time.monotonic() > self.deadline:
+            raise HttpError(f"the answer took longer than {self.total:g} s")
 
 
 _EXCHANGE: contextvars.ContextVar[_Exchange] = contextvars.ContextVar("stackledger_http_exchange")
@@ -125,7 +132,6 @@ class _GuardedConnection:
         for family, kind, proto, _, address in infos:
             sock = socket.socket(family, kind, proto)
             sock.settimeout(self.timeout)
-            exchange.sockets.append(sock)
             try:
                 sock.connect(address)
                 return sock
@@ -133,6 +139,10 @@ class _GuardedConnection:
                 last = error
                 sock.close()
         raise HttpError(f"{self.host}:{self.port} refused the connection ({last})")
+
+    def connect(self):
+        super().connect()
+        _EXCHANGE.get().sockets.append(self.sock)  # after TLS is set up: the socket reads go through
 
 
 class _HTTPConnection(_GuardedConnection, HTTPConnection):
@@ -177,7 +187,7 @@ def fetch(
     connect_timeout: float = CONNECT_TIMEOUT,
 ) -> Response:
     """Make one request under the rules above; raise HttpError when there is no good answer."""
-    exchange = _Exchange(guard or default_guard())
+    exchange = _Exchange(guard or default_guard(), total=total_timeout, deadline=time.monotonic() + total_timeout)
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", **(headers or {})}
     if json_body is not None:
         body = json.dumps(json_body).encode()
@@ -191,7 +201,12 @@ def fetch(
         for _ in range(MAX_REDIRECTS + 1):
             response = _one(method, url, headers, body, exchange, connect_timeout, total_timeout, started)
             if response.status in (301, 302, 303, 307, 308) and "location" in response.headers:
-                url = urljoin(url, response.headers["location"])
+                target = urljoin(url, response.headers["location"])
+                if _origin(target) != _origin(url):
+                    # Credentials and bodies are for the server they were meant for.
+                    headers = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")}
+                    body = None
+                url = target
                 if response.status == 303:
                     method, body = "GET", None
                 continue
@@ -202,6 +217,11 @@ def fetch(
     finally:
         watchdog.cancel()
         _EXCHANGE.reset(token)
+
+
+def _origin(url: str) -> tuple:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def _one(method, url, headers, body, exchange, connect_timeout, total_timeout, started) -> Response:
@@ -225,9 +245,11 @@ def _one(method, url, headers, body, exchange, connect_timeout, total_timeout, s
             decode_content=False, assert_same_host=False,
         )
         try:
-            data = _read_capped(raw)
-        finally:
-            raw.release_conn()
+            data = _read_capped(raw, exchange)
+        except BaseException:
+            raw.close()  # never wait for the rest of a refused answer
+            raise
+        raw.release_conn()
     except HttpError:
         raise
     except (urllib3.exceptions.HTTPError, OSError) as error:
@@ -256,14 +278,19 @@ def _one(method, url, headers, body, exchange, connect_timeout, total_timeout, s
     return response
 
 
-def _read_capped(raw) -> bytes:
-    """The body, decompressed, refusing more than MAX_BODY bytes however it is encoded."""
+def _read_capped(raw, exchange: _Exchange) -> bytes:
+    """The body, decompressed, refusing more than MAX_BODY bytes however it is encoded (raw
+    and decoded both count), and stopping at the deadline however slowly it trickles."""
     encoding = (raw.headers.get("content-encoding") or "identity").lower()
     if encoding not in ("identity", "gzip", "deflate"):
         raise HttpError(f"the answer is encoded as {encoding}, which is not read", permanent=True)
     decoder = zlib.decompressobj(wbits=47) if encoding != "identity" else None  # gzip or zlib
-    chunks, size = [], 0
-    for chunk in raw.stream(64 * 1024, decode_content=False):
+    chunks, size, raw_size = [], 0, 0
+    for chunk in raw.stream(8 * 1024, decode_content=False):
+        exchange.check()
+        raw_size += len(chunk)
+        if raw_size > MAX_BODY:
+            raise HttpError(f"the answer is larger than {MAX_BODY // 1024} KiB", permanent=True)
         if decoder is not None:
             try:
                 chunk = decoder.decompress(chunk, MAX_BODY + 1 - size)

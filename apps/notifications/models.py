@@ -9,7 +9,7 @@ class Notification(models.Model):
     unique key so the same news is never queued twice, then sent by a worker that claims it.
     """
 
-    MAX_ATTEMPTS = 8
+    MAX_ATTEMPTS = 60  # with backoff capped at an hour: an SMTP outage of about two days
 
     key = models.CharField(max_length=200, unique=True)
     to = models.JSONField(help_text="Addresses.")

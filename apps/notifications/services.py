@@ -48,15 +48,17 @@ def _queue_sending():
 def send_due(*, now=None, limit: int = 100) -> int:
     """Send what is due; return how many were sent. Each email is claimed with a conditional
     UPDATE first, so two workers never send the same one."""
+    fixed = now
     now = now or timezone.now()
     sent = 0
     due = Notification.objects.filter(sent_at__isnull=True, failed_at__isnull=True, send_after__lte=now)
     for pk, send_after in due.order_by("send_after").values_list("pk", "send_after")[:limit]:
+        moment = fixed or timezone.now()  # the lease runs from the claim, not the batch's start
         claimed = Notification.objects.filter(pk=pk, sent_at__isnull=True, send_after=send_after).update(
-            send_after=now + LEASE
+            send_after=moment + LEASE
         )
         if claimed:
-            sent += _send(Notification.objects.get(pk=pk), now)
+            sent += _send(Notification.objects.get(pk=pk), moment)
     return sent
 
 

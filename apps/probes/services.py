@@ -8,7 +8,7 @@ idempotently: a run already recorded is not recorded, evaluated or emailed again
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,11 +28,11 @@ from apps.probes import drivers
 from apps.probes.drivers import ProbeError, ProbeSpec, Reading
 from apps.probes.models import Kind, Probe, ProbeDay, ProbeResult
 from apps.probes.usage import FAILURES_BEFORE_UNKNOWN, judge, unused_after
-from apps.stack.models import IN_USE, Lifecycle, StackEntry, UsageChange, UsageState
+from apps.stack.models import IN_USE, Lifecycle, StackEntry, TransitionError, UsageChange, UsageState
 
 log = logging.getLogger(__name__)
 
-SWEEP_LIMIT = 500  # probes claimed by one sweep; the next sweep takes the rest
+SWEEP_LIMIT = 200  # probes claimed by one sweep (7 rounds of 20 s at most); the next takes the rest
 WORKERS = 32  # probes are I/O: threads wait on the network
 GRACE = timedelta(days=30)  # from asking the owner to flagging for removal
 PLANNED_REMOVAL = timedelta(days=30)  # from flagging to the planned removal date
@@ -81,16 +81,16 @@ def sweep(*, now=None, force: bool = False, tool: str | None = None, workers: in
         .prefetch_related("entry__tool__categories")
     )
     guard = default_guard()
-    specs = {probe.pk: spec_for(probe, now, guard) for probe in probes}
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(probes) or 1))) as pool:
-        readings = dict(zip(specs, pool.map(read, specs.values())))
     runs = []
-    for probe in probes:
-        reading, error, permanent, latency = readings[probe.pk]
-        result = record(probe, run_key=claimed[probe.pk], now=now, reading=reading, error=error, latency_ms=latency)
-        probe.entry.refresh_from_db(fields=["usage_state"])
-        runs.append(Run(probe, result, probe.entry.usage_state))
-    return runs
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(probes) or 1))) as pool:
+        reading_of = {pool.submit(read, spec_for(probe, now, guard)): probe for probe in probes}
+        for done in as_completed(reading_of):  # record each as it arrives: a slow one holds none back
+            probe = reading_of[done]
+            reading, error, _, latency = done.result()
+            result = record(probe, run_key=claimed[probe.pk], now=now, reading=reading, error=error, latency_ms=latency)
+            probe.entry.refresh_from_db(fields=["usage_state"])
+            runs.append(Run(probe, result, probe.entry.usage_state))
+    return sorted(runs, key=lambda run: run.probe.entry.tool.name.lower())
 
 
 def spec_for(probe: Probe, now, guard) -> ProbeSpec | ProbeError:
@@ -148,8 +148,12 @@ def record(probe: Probe, *, run_key: str, now, reading: Reading | None = None, e
     probe.last_run_at = now
     if reading is not None:
         probe.last_ok_at, probe.last_error, probe.consecutive_failures = now, "", 0
-        if reading.last_activity_at and (not entry.last_activity_at or reading.last_activity_at > entry.last_activity_at):
-            entry.last_activity_at = reading.last_activity_at
+        seen = reading.last_activity_at
+        if seen is None and reading.activity_count:
+            seen = now  # activity in the window, of unknown time: count it as seen now
+        seen = min(seen, now) if seen else None  # a clock ahead of ours does not keep a tool active
+        if seen and (not entry.last_activity_at or seen > entry.last_activity_at):
+            entry.last_activity_at = seen
             entry.save(update_fields=["last_activity_at"])
     else:
         probe.last_error, probe.consecutive_failures = error, probe.consecutive_failures + 1
@@ -173,17 +177,22 @@ def usage_update(entry: StackEntry, probe: Probe | None, now) -> None:
         entry.removal_asked_at = None
         fields.append("removal_asked_at")
     if verdict.state == UsageState.UNUSED and entry.lifecycle == Lifecycle.ADOPTED and not is_snoozed(entry, now):
-        entry.removal_asked_at = now
+        ask_owner(entry, now=now, reason=verdict.reason)
         fields.append("removal_asked_at")
-        notify(
-            key=f"unused:{entry.pk}:{now:%Y-%m-%dT%H:%M}",
-            to=[entry.owner.email if entry.owner and entry.owner.is_active else None, *lead_emails()],
-            template="unused",
-            context={"entry": entry, "reason": verdict.reason, "keep_url": answer_url(entry, "keep"),
-                     "remove_url": answer_url(entry, "remove"), "grace_days": GRACE.days},
-            now=now,
-        )
     entry.save(update_fields=fields)
+
+
+def ask_owner(entry: StackEntry, *, now, reason: str) -> None:
+    """Email the owner (and the leads) the question: still needed, or remove it?"""
+    entry.removal_asked_at = now
+    notify(
+        key=f"unused:{entry.pk}:{now:%Y-%m-%dT%H:%M}",
+        to=[entry.owner.email if entry.owner and entry.owner.is_active else None, *lead_emails()],
+        template="unused",
+        context={"entry": entry, "reason": reason, "keep_url": answer_url(entry, "keep"),
+                 "remove_url": answer_url(entry, "remove"), "grace_days": GRACE.days},
+        now=now,
+    )
 
 
 def is_snoozed(entry: StackEntry, now) -> bool:
@@ -197,15 +206,27 @@ def lead_emails() -> list[str]:
 # The owner's answer, by a signed link ------------------------------------------------------
 
 def answer_url(entry: StackEntry, action: str) -> str:
-    token = signing.TimestampSigner(salt=ANSWER_SALT).sign(f"{entry.pk}:{action}")
+    """A signed link for this question: it names the time it was asked, so it answers this
+    question only, not a later one."""
+    asked = f"{entry.removal_asked_at.timestamp():.0f}" if entry.removal_asked_at else "0"
+    token = signing.TimestampSigner(salt=ANSWER_SALT).sign(f"{entry.pk}:{action}:{asked}")
     return settings.SITE_URL + reverse("usage-answer", kwargs={"token": token})
 
 
+class AnswerNoLongerApplies(Exception):
+    pass
+
+
 def read_answer(token: str) -> tuple[StackEntry, str]:
-    """The entry and action a link names; raises signing.BadSignature (or SignatureExpired)."""
+    """The entry and action a link names; raises signing.BadSignature (or SignatureExpired),
+    or AnswerNoLongerApplies when the question was answered or the tool came back to use."""
     value = signing.TimestampSigner(salt=ANSWER_SALT).unsign(token, max_age=ANSWER_MAX_AGE)
-    pk, action = value.split(":")
-    return StackEntry.objects.select_related("tool", "owner").get(pk=pk), action
+    pk, action, asked = value.split(":")
+    entry = StackEntry.objects.select_related("tool", "owner").get(pk=pk)
+    current = f"{entry.removal_asked_at.timestamp():.0f}" if entry.removal_asked_at else None
+    if current != asked:
+        raise AnswerNoLongerApplies(entry)
+    return entry, action
 
 
 @transaction.atomic
@@ -244,26 +265,38 @@ def removal_pipeline(*, now=None) -> None:
     """Daily: flag tools whose owner did not answer within the grace period, remind weekly
     about flagged tools, and tell owners whose probe has been failing for days."""
     now = now or timezone.now()
-    waiting = StackEntry.objects.filter(
-        lifecycle=Lifecycle.ADOPTED, usage_state=UsageState.UNUSED, removal_asked_at__lte=now - GRACE
-    ).select_related("tool", "owner")
-    for entry in waiting:
+    unused = StackEntry.objects.filter(lifecycle=Lifecycle.ADOPTED, usage_state=UsageState.UNUSED).select_related("tool", "owner")
+    for entry in unused.filter(removal_asked_at__isnull=True):  # a snooze ended: ask again
         if not is_snoozed(entry, now):
             with transaction.atomic():
-                flag_for_removal(entry, now=now, note=f"Unused, and no answer within {GRACE.days} days.")
+                ask_owner(entry, now=now, reason="It is still unused after the snooze.")
+                entry.save(update_fields=["removal_asked_at"])
+    for entry in unused.filter(removal_asked_at__lte=now - GRACE):
+        if not is_snoozed(entry, now):
+            try:
+                with transaction.atomic():
+                    flag_for_removal(entry, now=now, note=f"Unused, and no answer within {GRACE.days} days.")
+            except TransitionError:  # another run flagged it first
+                continue
     week = now.isocalendar()
-    for entry in StackEntry.objects.filter(lifecycle=Lifecycle.FLAGGED).select_related("tool", "owner"):
+    flagged = StackEntry.objects.filter(
+        lifecycle=Lifecycle.FLAGGED, removal_planned_on__lt=(now + PLANNED_REMOVAL).date()
+    ).select_related("tool", "owner")
+    for entry in flagged:  # flagged before today; the flag email was this week's news
+        if is_snoozed(entry, now):
+            continue
         notify(
             key=f"reminder:{entry.pk}:{week.year}-W{week.week:02}",
             to=[entry.owner.email if entry.owner else None, *lead_emails()],
             template="reminder", context={"entry": entry}, now=now,
         )
-    failing = Probe.objects.filter(
-        consecutive_failures__gt=0, last_ok_at__lt=now - FAILING_FOR, entry__lifecycle__in=IN_USE,
+    failing = Probe.objects.filter(consecutive_failures__gt=0, entry__lifecycle__in=IN_USE).filter(
+        Q(last_ok_at__lt=now - FAILING_FOR) | Q(last_ok_at__isnull=True, created_at__lt=now - FAILING_FOR)
     ).select_related("entry__tool", "entry__owner")
     for probe in failing:
+        since = probe.last_ok_at or probe.created_at
         notify(
-            key=f"probe-failing:{probe.pk}:{probe.last_ok_at:%Y-%m-%d}",
+            key=f"probe-failing:{probe.pk}:{since:%Y-%m-%d}",
             to=[probe.entry.owner.email if probe.entry.owner else None],
             template="probe_failing", context={"probe": probe, "entry": probe.entry}, now=now,
         )

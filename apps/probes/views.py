@@ -26,6 +26,8 @@ def usage_answer(request, token):
     signed. A GET only shows the question, so a link scanner cannot answer it."""
     try:
         entry, action = services.read_answer(token)
+    except services.AnswerNoLongerApplies as stale:
+        return render(request, "probes/answer.html", {"stale": stale.args[0]})
     except (signing.BadSignature, StackEntry.DoesNotExist, ValueError):
         return render(request, "probes/answer.html", {"invalid": True}, status=400)
     if action not in ("keep", "remove"):

@@ -43,8 +43,16 @@ class EntryDetailsForm(forms.ModelForm):
 
     class Meta:
         model = StackEntry
-        fields = ["owner", "team", "pain_points", "licence_per_month", "ops_hours_per_month", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3}), "pain_points": forms.SelectMultiple(attrs={"size": 6})}
+        fields = [
+            "owner", "team", "pain_points", "licence_per_month", "ops_hours_per_month", "notes",
+            "unused_after_days", "snoozed_until",
+        ]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "pain_points": forms.SelectMultiple(attrs={"size": 6}),
+            "snoozed_until": forms.DateInput(attrs={"type": "date"}),
+        }
+        labels = {"snoozed_until": "Removal pipeline snoozed until"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -31,6 +32,8 @@ TRANSITIONS = {
     Lifecycle.RETIRED: {Lifecycle.PROPOSED},
     Lifecycle.REJECTED: {Lifecycle.PROPOSED},
 }
+
+KEPT_SNOOZE_DAYS = 90  # a flagged tool a lead keeps is not questioned again for this long
 
 # Entries that are part of the stack today: they count for overlap, cost and review.
 IN_USE = [Lifecycle.ADOPTED, Lifecycle.FLAGGED]
@@ -218,6 +221,10 @@ class StackEntry(models.Model):
             self.adopted_on = now.date()
         if target == Lifecycle.RETIRED:
             self.retired_on = now.date()
+        if current == Lifecycle.FLAGGED and target == Lifecycle.ADOPTED:
+            # Kept after all: the removal pipeline stops, and waits before asking again.
+            self.removal_asked_at = self.removal_planned_on = None
+            self.snoozed_until = (now + timedelta(days=KEPT_SNOOZE_DAYS)).date()
         if target == Lifecycle.PROPOSED and current in (Lifecycle.RETIRED, Lifecycle.REJECTED):
             note = " ".join(filter(None, [note, self.reset_assessment()]))
         self.lifecycle = target

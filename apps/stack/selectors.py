@@ -1,7 +1,8 @@
 """Read-side queries for the stack pages and the linter."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cached_property
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q
@@ -24,9 +25,22 @@ class StackState:
     entries: list[StackEntry]
     categories: list[Category]
     profile: OrganisationProfile
-    models_in_production: int
-    stale_pain_points: list[PainPoint]
     named_pain_categories: set[int] = field(default_factory=set)
+    now: datetime | None = None
+
+    @cached_property
+    def models_in_production(self) -> int:
+        return MLModel.objects.filter(stage=MLModel.Stage.PRODUCTION).count()
+
+    @cached_property
+    def stale_pain_points(self) -> list[PainPoint]:
+        """Open pain points older than STALE_AFTER that no tool is evaluated against."""
+        return list(
+            PainPoint.objects.filter(status=PainPoint.Status.OPEN, created_at__lt=self.now - STALE_AFTER)
+            .annotate(answers=Count("stack_entries", filter=~Q(stack_entries__lifecycle=Lifecycle.REJECTED)))
+            .filter(answers=0)
+            .order_by("created_at")
+        )
 
     @classmethod
     def load(cls, now=None) -> "StackState":
@@ -40,12 +54,6 @@ class StackState:
                 Prefetch("pain_points", queryset=PainPoint.objects.only("id", "anticipated", "category_id")),
             )
         )
-        stale = list(
-            PainPoint.objects.filter(status=PainPoint.Status.OPEN, created_at__lt=now - STALE_AFTER)
-            .annotate(answers=Count("stack_entries", filter=~Q(stack_entries__lifecycle=Lifecycle.REJECTED)))
-            .filter(answers=0)
-            .order_by("created_at")
-        )
         named = set(
             PainPoint.objects.filter(anticipated=False, category__isnull=False)
             .exclude(status=PainPoint.Status.DISMISSED)
@@ -57,9 +65,8 @@ class StackState:
             entries=entries,
             categories=categories,
             profile=OrganisationProfile.load(),
-            models_in_production=MLModel.objects.filter(stage=MLModel.Stage.PRODUCTION).count(),
-            stale_pain_points=stale,
             named_pain_categories=named,
+            now=now,
         )
 
     def in_use(self) -> list[StackEntry]:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.catalog.models import Tool
-from apps.probes.models import Probe
+from apps.evaluations.models import DecisionRecord
 from apps.probes.selectors import activity_trend, recent_errors, sparkline
 from apps.findings.rules import by_entry, lint
 from apps.health.models import Heartbeat
@@ -62,7 +62,7 @@ def entry_list(request):
 
 def _load_entry(pk) -> StackEntry:
     return get_object_or_404(
-        StackEntry.objects.select_related("tool", "owner", "team").prefetch_related(
+        StackEntry.objects.select_related("tool", "owner", "team", "probe__attested_by").prefetch_related(
             "tool__categories",
             "pain_points",
             Prefetch("transitions", queryset=LifecycleTransition.objects.select_related("by")),
@@ -71,27 +71,33 @@ def _load_entry(pk) -> StackEntry:
     )
 
 
-def _entry_context(entry: StackEntry, **extra) -> dict:
-    findings = by_entry(lint()).get(entry.pk, [])
-    probe = Probe.objects.filter(entry=entry).first()
+def _entry_context(entry: StackEntry, user, **extra) -> dict:
+    findings = by_entry(lint(entries_only=True)).get(entry.pk, [])
+    probe = getattr(entry, "probe", None)
     usage = {
         "probe": probe,
         "trend": sparkline(activity_trend(probe)) if probe else "",
         "errors": recent_errors(probe) if probe else [],
         "changes": list(entry.usage_changes.order_by("-at")[:8]),
+        # The heartbeat URL is a secret: only the owner and leads see it.
         "heartbeat_url": settings.SITE_URL + reverse("heartbeat", kwargs={"token": probe.heartbeat_token})
-        if probe and probe.heartbeat_token else "",
+        if probe and probe.heartbeat_token and (user == entry.owner or user.has_perm("probes.change_probe")) else "",
     }
     moves = [(value, Lifecycle(value).label) for value in entry.allowed_moves()]
     forms = {
         name: FilterVerdictForm(initial={"verdict": verdict, "rationale": rationale})
         for name, _, verdict, rationale in entry.verdicts()
     }
-    return {"entry": entry, "moves": moves, "findings": findings, "filter_forms": forms, "usage": usage, **extra}
+    trials = entry.trials.select_related("evaluation").order_by("-evaluation__created_at")
+    decisions = DecisionRecord.objects.filter(chosen__entry=entry, status=DecisionRecord.Status.ACCEPTED)
+    return {
+        "entry": entry, "moves": moves, "findings": findings, "filter_forms": forms, "usage": usage,
+        "trials": trials, "decisions": decisions, **extra,
+    }
 
 
 def entry_detail(request, pk):
-    return render(request, "stack/entry_detail.html", _entry_context(_load_entry(pk)))
+    return render(request, "stack/entry_detail.html", _entry_context(_load_entry(pk), request.user))
 
 
 @require_POST
@@ -105,7 +111,7 @@ def entry_filter(request, pk, name):
     if form.is_valid():
         filter_record(entry=entry, name=name, by=request.user, **form.cleaned_data)
     entry = _load_entry(pk)
-    context = _entry_context(entry)
+    context = _entry_context(entry, request.user)
     if not form.is_valid():
         context["filter_forms"][name] = form
     if not wants_fragment(request):
@@ -124,7 +130,7 @@ def entry_edit(request, pk):
         form.save()
         if not wants_fragment(request):
             return redirect("entry-detail", pk=pk)
-        return render(request, "stack/partials/entry_updated.html", _entry_context(_load_entry(pk), details_saved=True))
+        return render(request, "stack/partials/entry_updated.html", _entry_context(_load_entry(pk), request.user, details_saved=True))
     template = "stack/partials/entry_details_form.html" if wants_fragment(request) else "stack/entry_edit.html"
     return render(request, template, {"entry": entry, "form": form})
 
@@ -142,7 +148,7 @@ def entry_move(request, pk):
     else:
         messages.success(request, f"{entry.tool} is now {entry.get_lifecycle_display().lower()}.")
     if wants_fragment(request):
-        return render(request, "stack/partials/entry_updated.html", _entry_context(_load_entry(pk)))
+        return render(request, "stack/partials/entry_updated.html", _entry_context(_load_entry(pk), request.user))
     return redirect("entry-detail", pk=entry.pk)
 
 

@@ -29,7 +29,7 @@ from apps.lib import crypto, yamlio
 from apps.lib.yamlio import Record, YamlError
 from apps.painpoints.forms import PainPointForm
 from apps.painpoints.models import PainPoint
-from apps.probes.forms import ProbeForm
+from apps.probes.forms import ProbeForm, same_server
 from apps.probes.models import Probe
 from apps.stack.forms import MLModelForm, StackEntryForm
 from apps.stack.models import FILTERS, TRANSITIONS, Lifecycle, MLModel, StackEntry
@@ -548,6 +548,7 @@ class _Importer:
         data = self.form_data(probe, "probe", spec, {})
         data["params"] = json.dumps(data.get("params") or {})
         form = ProbeForm(data, instance=probe)
+        form.url_before = probe.url  # validation changes the instance
         return form if self.validate(form, spec, path, "probe") else None
 
     def check_credential_env(self, spec: Record, path: str) -> None:
@@ -564,6 +565,10 @@ class _Importer:
         added, changed = form.instance.pk is None, form.has_changed()
         probe = form.save(commit=False)
         probe.entry = entry
+        if probe.has_credential and not same_server(form.url_before, probe.url):
+            probe.set_credential("")  # never send a stored credential to a new server
+            probe.credential_env = probe.credential_env if self.read_credentials else ""
+            changed = True
         if "credential_env" in spec:
             changed = self.probe_credential(probe, spec.get("credential_env") or "", spec.line_of("credential_env"), path) or changed
         if added or changed:

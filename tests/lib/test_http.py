@@ -104,3 +104,17 @@ def test_a_closed_port_is_a_transient_error():
     with pytest.raises(HttpError) as error:
         fetch("GET", f"http://127.0.0.1:{port}/", guard=LOOPBACK)
     assert not error.value.permanent
+
+
+def test_credentials_do_not_follow_a_redirect_to_another_server():
+    with faulty_server() as (first, _), faulty_server() as (second, _):
+        same = fetch("GET", f"{first}/go?to={first}/headers", headers={"Authorization": "Bearer s3cret"}, guard=LOOPBACK)
+        assert same.json() == {"authorization": "Bearer s3cret"}
+        other = fetch("GET", f"{first}/go?to={second}/headers", headers={"Authorization": "Bearer s3cret"}, guard=LOOPBACK)
+        assert other.json() == {"authorization": ""}
+
+
+def test_bytes_after_the_compressed_body_count_too():
+    with faulty_server() as (url, _):
+        with pytest.raises(HttpError, match="larger than"):
+            fetch("GET", url + "/gzip-tail", guard=LOOPBACK)

@@ -38,6 +38,14 @@ class FaultyHandler(BaseHTTPRequestHandler):
             self.send_response(302)
             self.send_header("Location", "http://" + fault.removeprefix("redirect-to-") + "/")
             self.end_headers()
+        elif fault == "headers":
+            self._send(('{"authorization": "%s"}' % self.headers.get("Authorization", "")).encode())
+        elif fault == "go":
+            self.send_response(307)
+            self.send_header("Location", self.path.split("?to=", 1)[1])
+            self.end_headers()
+        elif fault == "gzip-tail":
+            self._send(gzip.compress(b'{"ok": true}') + b"\0" * (2 * 1024 * 1024), encoding="gzip")
         elif fault == "loop":
             self.send_response(302)
             self.send_header("Location", "/loop")

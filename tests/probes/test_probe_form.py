@@ -20,11 +20,24 @@ def test_an_empty_credential_keeps_the_stored_one(lead_client, entry):
     probe.set_credential("old-secret")
     probe.save()
     lead_client.post(f"/stack/{entry.pk}/probe/", {
-        "kind": "mlflow", "url": "http://mlflow.internal:5001", "interval_minutes": "60", "unused_after_days": "90",
+        "kind": "mlflow", "url": "http://mlflow.internal:5000/", "interval_minutes": "30", "unused_after_days": "90",
         "enabled": "on", "credential": "",
     })
     probe.refresh_from_db()
-    assert probe.url.endswith(":5001") and probe.credential() == "old-secret"
+    assert probe.interval_minutes == 30 and probe.credential() == "old-secret"
+
+
+def test_a_stored_credential_never_follows_the_url_to_another_server(lead_client, entry):
+    probe = Probe.objects.create(entry=entry, kind="mlflow", url="http://mlflow.internal:5000")
+    probe.set_credential("old-secret")
+    probe.save()
+    page = lead_client.post(f"/stack/{entry.pk}/probe/", {
+        "kind": "mlflow", "url": "http://elsewhere.example:5000", "interval_minutes": "60", "unused_after_days": "90",
+        "enabled": "on", "credential": "",
+    }).content.decode()
+    assert "enter the credential again" in page
+    probe.refresh_from_db()
+    assert probe.url == "http://mlflow.internal:5000"
 
 
 def test_changing_the_kind_swaps_its_settings_in_place(lead_client, entry):

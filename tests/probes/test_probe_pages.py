@@ -69,6 +69,12 @@ def test_probe_now_says_when_the_broker_is_down(lead_client, probe, entry, broke
     assert "The background queue is not reachable" in response.content.decode()
 
 
+def test_the_heartbeat_url_is_for_the_owner_and_leads_only(client, viewer_client, probe, entry, bob):
+    assert probe.heartbeat_token not in viewer_client.get(f"/stack/{entry.pk}/").content.decode()
+    client.force_login(bob)
+    assert probe.heartbeat_token in client.get(f"/stack/{entry.pk}/").content.decode()
+
+
 def test_the_entry_page_shows_usage_and_the_trend(viewer_client, probe, entry):
     now = timezone.now()
     for day in range(5):
@@ -78,7 +84,6 @@ def test_the_entry_page_shows_usage_and_the_trend(viewer_client, probe, entry):
     page = viewer_client.get(f"/stack/{entry.pk}/").content.decode()
     assert '<svg class="sparkline"' in page and "<polyline" in page
     assert "boom: refused" in page
-    assert "/hb/" in page  # the heartbeat URL to call
 
 
 def test_old_results_are_rolled_up_per_day(probe):
@@ -115,4 +120,5 @@ def test_usage_findings(viewer_client, probe, entry):
     StackEntry.objects.filter(pk=entry.pk).update(usage_state=UsageState.UNUSED)
     Probe.objects.filter(pk=probe.pk).update(consecutive_failures=4, last_error="timed out")
     page = viewer_client.get("/findings/").content.decode()
-    assert "unused" in page and "probe-failing" in page and "timed out" in page
+    assert '<code class="rule-code">unused</code>' in page
+    assert '<code class="rule-code">probe-failing</code>' in page and "timed out" in page

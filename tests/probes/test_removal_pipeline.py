@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from datetime import UTC, datetime
+
 from django.core import signing
 from django.utils import timezone
 
@@ -14,6 +16,7 @@ def go_unused(probe):
     probe.kind, probe.url = "http_json", "http://127.0.0.1:9/"
     probe.save()
     record(probe, run_key="r1", now=NOW, reading=Reading(NOW - timedelta(days=120), 0))
+    probe.entry.refresh_from_db()
 
 
 def token(url):
@@ -32,19 +35,21 @@ def test_without_an_answer_it_is_flagged_after_the_grace_period(probe, entry):
     assert Notification.objects.filter(key__startswith="flagged:").count() == 1
 
 
-def test_flagged_tools_get_one_reminder_a_week(probe, entry):
+def test_flagged_tools_get_one_reminder_a_week_after_the_flag(probe, entry):
     go_unused(probe)
-    removal_pipeline(now=NOW + GRACE + timedelta(hours=1))
-    for day in range(1, 7):
-        removal_pipeline(now=NOW + GRACE + timedelta(days=day))
-    reminders = Notification.objects.filter(key__startswith="reminder:").count()
-    assert 1 <= reminders <= 2  # the days span at most two ISO weeks
-    removal_pipeline(now=NOW + GRACE + timedelta(days=14))
-    assert Notification.objects.filter(key__startswith="reminder:").count() == reminders + 1
+    flagged_at = NOW + GRACE + timedelta(hours=1)  # a Wednesday
+    removal_pipeline(now=flagged_at)
+    assert not Notification.objects.filter(key__startswith="reminder:").exists()  # the flag email is the news
+    for day in range(1, 5):  # the rest of that week
+        removal_pipeline(now=flagged_at + timedelta(days=day))
+    assert Notification.objects.filter(key__startswith="reminder:").count() == 1
+    removal_pipeline(now=flagged_at + timedelta(days=7))
+    assert Notification.objects.filter(key__startswith="reminder:").count() == 2
 
 
 def test_the_owner_keeps_it_with_the_signed_link_without_logging_in(client, probe, entry):
     go_unused(probe)
+    entry.refresh_from_db()
     url = answer_url(entry, "keep").removeprefix("http://127.0.0.1:8000")
     page = client.get(url).content.decode()
     assert "is still needed?" in page
@@ -56,10 +61,35 @@ def test_the_owner_keeps_it_with_the_signed_link_without_logging_in(client, prob
     assert entry.removal_asked_at is None
     removal_pipeline(now=NOW + GRACE + timedelta(days=1))
     assert StackEntry.objects.get(pk=entry.pk).lifecycle == Lifecycle.ADOPTED
+    assert "answered already" in client.post(url).content.decode()  # the link answers once
+
+
+def test_the_owner_is_asked_again_when_the_snooze_ends(client, probe, entry):
+    go_unused(probe)
+    entry.refresh_from_db()
+    client.post(answer_url(entry, "keep").removeprefix("http://127.0.0.1:8000"))
+    entry.refresh_from_db()
+    removal_pipeline(now=NOW + timedelta(days=10))
+    assert Notification.objects.filter(key__startswith=f"unused:{entry.pk}:").count() == 1
+    after = datetime.combine(entry.snoozed_until + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    removal_pipeline(now=after)
+    assert Notification.objects.filter(key__startswith=f"unused:{entry.pk}:").count() == 2
+
+
+def test_a_lead_keeping_a_flagged_tool_stops_the_pipeline(probe, entry, alice):
+    go_unused(probe)
+    removal_pipeline(now=NOW + GRACE + timedelta(hours=1))
+    entry.refresh_from_db()
+    entry.move_to(Lifecycle.ADOPTED, by=alice, now=NOW + GRACE + timedelta(days=2), note="still the registry")
+    removal_pipeline(now=NOW + GRACE + timedelta(days=3))
+    entry.refresh_from_db()
+    assert entry.lifecycle == Lifecycle.ADOPTED and entry.removal_planned_on is None
+    assert Notification.objects.filter(key__startswith="flagged:").count() == 1
 
 
 def test_the_owner_accepts_removal_with_the_signed_link(client, probe, entry):
     go_unused(probe)
+    entry.refresh_from_db()
     client.post(answer_url(entry, "remove").removeprefix("http://127.0.0.1:8000"))
     entry.refresh_from_db()
     assert entry.lifecycle == Lifecycle.FLAGGED

@@ -56,17 +56,18 @@ def read(spec: ProbeSpec) -> Reading:
     step = max(int(spec.window.total_seconds() // MAX_POINTS) + 1, int(spec.params.get("step_seconds", 60)))
     data = _get(spec, "/api/v1/query_range", query=expression(spec), start=spec.since.timestamp(),
                 end=spec.now.timestamp(), step=step)
-    points = [(float(t), v) for series in data.get("result", []) for t, v in series.get("values", [])]
-    points.sort()
-    changes, last = 0, None
-    for (_, before), (t, after) in zip(points, points[1:]):
-        if after != before:
-            changes += 1
-            last = t
+    changes, last, first = 0, None, None
+    for series in data.get("result", []):
+        values = [(float(t), float(v)) for t, v in series.get("values", [])]
+        if values:
+            first = min(first, values[0][0]) if first is not None else values[0][0]
+        for (_, before), (t, after) in zip(values, values[1:]):
+            if after > before:  # an increase; a drop is a restart resetting the counter
+                changes += 1
+                last = max(last, t) if last is not None else t
     if last is None:
         kept = retention(spec)
-        first = points[0][0] if points else None
         if (kept is not None and kept < spec.window) or first is None or first > spec.since.timestamp() + 2 * step:
             reach = f"retention {kept.days} days" if kept is not None and kept < spec.window else "the series"
             raise ProbeError(f"not enough history: {reach} does not cover the {spec.window.days}-day window")
-    return Reading(last_activity_at=to_utc(last), activity_count=changes)
+    return Reading(last_activity_at=min(to_utc(last), spec.now) if last else None, activity_count=changes)

@@ -1,0 +1,141 @@
+"""The evaluation workflow: shortlist, time-boxed trials, and the decision that ends it."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.evaluations.models import SHORTLIST, DecisionRecord, Evaluation, Trial
+from apps.notifications.services import notify
+from apps.painpoints.models import PainPoint
+from apps.stack.models import Lifecycle, Verdict
+from apps.stack.services import entry_propose
+
+
+class EvaluationError(ValueError):
+    """A request the workflow refuses; the message says why."""
+
+
+@transaction.atomic
+def evaluation_start(*, title, category, use_case, pain_points, tools, by, start_on=None,
+                     side_by_side=False, time_box_days=7, now=None) -> Evaluation:
+    """Start an evaluation: each shortlisted tool's stack entry moves to evaluating and gets a
+    trial, scheduled one after another or side by side."""
+    now = now or timezone.now()
+    low, high = SHORTLIST
+    if not low <= len(tools) <= high:
+        raise EvaluationError(f"A shortlist has two or three tools, not {len(tools)}: enough to compare, "
+                              "few enough to implement each end to end.")
+    if not pain_points:
+        raise EvaluationError("An evaluation starts from a pain point: requirements come from what hurts, "
+                              "not from vendor feature lists.")
+    closed = [p.title for p in pain_points if p.status in (PainPoint.Status.ADDRESSED, PainPoint.Status.DISMISSED)]
+    if closed:
+        raise EvaluationError(f"Pain points already addressed or dismissed: {', '.join(closed)}.")
+    evaluation = Evaluation.objects.create(title=title, category=category, use_case=use_case, created_by=by, created_at=now)
+    evaluation.pain_points.set(pain_points)
+    for position, tool in enumerate(tools):
+        entry, _ = entry_propose(tool=tool, by=by, now=now)
+        entry.pain_points.add(*pain_points)
+        note = f"Shortlisted in the evaluation “{title}”."
+        if entry.lifecycle in (Lifecycle.RETIRED, Lifecycle.REJECTED):
+            entry.move_to(Lifecycle.PROPOSED, by=by, now=now, note=note)
+        if entry.lifecycle == Lifecycle.PROPOSED:
+            entry.move_to(Lifecycle.EVALUATING, by=by, now=now, note=note)
+        start = None
+        if start_on:
+            start = start_on if side_by_side else start_on + timedelta(days=time_box_days * position)
+        trial = Trial(evaluation=evaluation, entry=entry, owner=by, start_on=start, time_box_days=time_box_days)
+        trial.state = trial.state_on(now.date())
+        trial.save()
+    return evaluation
+
+
+def trial_states_refresh(*, now=None) -> int:
+    """Daily: move trials along the calendar and remind owners of overdue ones, once a day."""
+    now = now or timezone.now()
+    today = now.date()
+    changed = 0
+    for trial in Trial.objects.exclude(state=Trial.State.DONE).select_related("entry__tool", "owner", "evaluation"):
+        state = trial.state_on(today)
+        if state != trial.state:
+            Trial.objects.filter(pk=trial.pk).update(state=state)
+            trial.state = state
+            changed += 1
+        if state == Trial.State.OVERDUE and trial.owner and trial.owner.is_active:
+            notify(
+                key=f"trial-overdue:{trial.pk}:{today.isoformat()}",
+                to=[trial.owner.email], template="trial_overdue",
+                context={"trial": trial, "days": (today - trial.ends_on).days}, now=now,
+            )
+    return changed
+
+
+def trial_finish(trial: Trial, *, today=None) -> Trial:
+    trial.finished_on = today or timezone.localdate()
+    trial.state = Trial.State.DONE
+    trial.save(update_fields=["finished_on", "state"])
+    return trial
+
+
+@transaction.atomic
+def decision_accept(record: DecisionRecord, *, by, now=None) -> DecisionRecord:
+    """Accept a proposed decision: the chosen tool is adopted through the adoption gate, the
+    others are rejected with their reasons, the trials end, and a superseded record says so.
+    Raises TransitionError (nothing changed) when the chosen tool cannot pass the gate."""
+    now = now or timezone.now()
+    record = DecisionRecord.objects.select_for_update(of=("self",)).select_related("chosen__entry__tool").get(pk=record.pk)
+    if record.status != DecisionRecord.Status.PROPOSED:
+        raise EvaluationError(f"Decision {record.number} is {record.get_status_display().lower()} already.")
+    note = f"Decision {record.number}: {record.title}"
+    if record.chosen and record.chosen.entry.lifecycle != Lifecycle.ADOPTED:
+        record.chosen.entry.move_to(Lifecycle.ADOPTED, by=by, now=now, note=note)
+    for trial in record.evaluation.trials.select_related("entry__tool"):
+        if trial.pk != (record.chosen_id or 0) and trial.entry.lifecycle in (Lifecycle.PROPOSED, Lifecycle.EVALUATING):
+            trial.entry.move_to(Lifecycle.REJECTED, by=by, now=now, note=f"Not chosen ({note}): {rejection_reason(trial, record)}")
+        if not trial.finished_on:
+            trial_finish(trial, today=now.date())
+    record.status, record.accepted_at, record.accepted_by = DecisionRecord.Status.ACCEPTED, now, by
+    record.save(update_fields=["status", "accepted_at", "accepted_by"])
+    if record.supersedes_id:
+        DecisionRecord.objects.filter(pk=record.supersedes_id).update(status=DecisionRecord.Status.SUPERSEDED)
+    return record
+
+
+def rejection_reason(trial: Trial, record: DecisionRecord) -> str:
+    failed = [f"failed the {label.lower()} filter: {rationale}" for _, label, verdict, rationale in trial.entry.verdicts()
+              if verdict == Verdict.FAIL]
+    return "; ".join(failed) or record.outcome.strip().split("\n")[0]
+
+
+def decision_markdown(record: DecisionRecord) -> str:
+    """The record as a Markdown file (MADR-like) to commit next to code."""
+    evaluation = record.evaluation
+    lines = [
+        f"# {record.number}. {record.title}",
+        "",
+        f"* Status: {record.get_status_display().lower()}"
+        + (f" (supersedes {record.supersedes.number})" if record.supersedes_id else ""),
+        f"* Date: {(record.accepted_at or record.created_at):%Y-%m-%d}",
+    ]
+    if record.revisit_by:
+        lines.append(f"* Revisit by: {record.revisit_by:%Y-%m-%d}")
+    lines += ["", "## Context and pain points", "", record.context.strip(), ""]
+    lines += [f"* {p.title}" + (f" — {p.evidence}" if p.evidence else "") for p in evaluation.pain_points.all()]
+    lines += ["", f"Representative use case: {evaluation.use_case.strip()}", "", "## Considered options", ""]
+    for trial in evaluation.trials.select_related("entry__tool"):
+        scores = ", ".join(
+            f"{label} {value}/5" for label, value in [
+                ("integration", trial.integration_friction), ("documentation", trial.documentation_quality),
+                ("operations", trial.operational_overhead)] if value is not None
+        )
+        verdicts = ", ".join(f"{label.lower()} {verdict}" for _, label, verdict, _ in trial.entry.verdicts())
+        end_to_end = {True: "ran end to end", False: "did not run end to end", None: "end to end not recorded"}[trial.ran_end_to_end]
+        lines.append(f"* {trial.entry.tool.name}: {end_to_end}; {scores or 'not scored'}; filters: {verdicts}")
+    chosen = record.chosen.entry.tool.name if record.chosen else "none of the options"
+    lines += ["", "## Decision outcome", "", f"Chosen: {chosen}.", "", record.outcome.strip(), ""]
+    if record.consequences.strip():
+        lines += ["## Consequences", "", record.consequences.strip(), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+

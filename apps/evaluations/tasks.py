@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from apps.evaluations.services import trial_states_refresh
+
+
+@shared_task(ignore_result=True)
+def refresh_trials():
+    """Daily: trials follow the calendar; owners of overdue ones get one reminder a day."""
+    trial_states_refresh()
