@@ -56,20 +56,23 @@ class Guard:
         check_address(address)
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
-        if (address, port) in self.forbidden_endpoints:
+        if (address, port) in self.forbidden_endpoints or (address.is_loopback and ("loopback", port) in self.forbidden_endpoints):
             raise RefusedTarget(f"{address}:{port} is Stackledger's own database or broker")
         if not any(address in network for network in self.allowed):
             raise RefusedTarget(f"{address} is outside PROBE_ALLOWED_NETWORKS")
 
 
 def _endpoint(host: str | None, port) -> set:
+    """The (address, port) pairs a host:port names; a loopback one stands for every loopback
+    address, since a server listening on 0.0.0.0 answers on all of them."""
     if not host or host.startswith("/"):
         return set()
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError:
         return set()
-    return {(ipaddress.ip_address(info[4][0]), int(port)) for info in infos}
+    found = {(ipaddress.ip_address(info[4][0]), int(port)) for info in infos}
+    return found | {("loopback", int(port)) for address, _ in found if address.is_loopback}
 
 
 def own_endpoints(database: dict, broker_url: str) -> frozenset:
@@ -77,7 +80,8 @@ def own_endpoints(database: dict, broker_url: str) -> frozenset:
     own = _endpoint(database.get("HOST"), database.get("PORT") or 5432)
     broker = urlsplit(broker_url)
     if broker.hostname:
-        own |= _endpoint(broker.hostname, broker.port or 6379)
+        default_port = 5672 if broker.scheme.startswith(("amqp", "pyamqp")) else 6379
+        own |= _endpoint(broker.hostname, broker.port or default_port)
     return frozenset(own)
 
 

@@ -104,3 +104,12 @@ def test_details_stay_within_25_queries(viewer_client, evaluation, django_assert
                 f"/trials/{evaluation.trials.first().pk}/", f"/decisions/{record.pk}/"]:
         with django_assert_max_num_queries(25):
             assert viewer_client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("path", ["/evaluations/", "/decisions/", "/evaluations/{e}/", "/evaluations/{e}/compare/",
+                                  "/trials/{t}/", "/decisions/{d}/"])
+def test_pages_stay_within_25_queries_on_the_demo(demo_viewer_client, path, django_assert_max_num_queries):
+    evaluation = Evaluation.objects.get(title="An orchestrator for retraining")
+    url = path.format(e=evaluation.pk, t=evaluation.trials.first().pk, d=DecisionRecord.objects.get().pk)
+    with django_assert_max_num_queries(25):
+        assert demo_viewer_client.get(url).status_code == 200

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from apps.lib.http import MAX_BODY, Guard, HttpError, fetch
+from apps.lib.netguard import RefusedTarget
 from tests.probes.stubs import faulty_server, listener
 
 LOOPBACK = Guard(allowed=(ipaddress.ip_network("127.0.0.0/8"),))
@@ -96,6 +97,10 @@ def test_the_guard_knows_the_database_and_broker():
     forbidden = own_endpoints({"HOST": "localhost", "PORT": "5432"}, "redis://127.0.0.1:6379/0")
     assert (ipaddress.ip_address("127.0.0.1"), 5432) in forbidden
     assert (ipaddress.ip_address("127.0.0.1"), 6379) in forbidden
+    assert (ipaddress.ip_address("127.0.0.1"), 5672) in own_endpoints({}, "amqp://guest@127.0.0.1//")
+    guard = Guard(allowed=LOOPBACK.allowed, forbidden_endpoints=forbidden)
+    with pytest.raises(RefusedTarget):
+        guard.check(ipaddress.ip_address("127.0.0.2"), 5432)  # the same database, another loopback address
 
 
 def test_a_closed_port_is_a_transient_error():

@@ -11,6 +11,10 @@ from apps.lib.yamlio import load
 
 def empty_the_organisation():
     """Everything but the catalogue and the role groups, as in a new installation."""
+    from apps.evaluations.models import DecisionRecord, Evaluation
+
+    DecisionRecord.objects.all().delete()
+    Evaluation.objects.all().delete()
     MLModel.objects.all().delete()
     Probe.objects.all().delete()
     StackEntry.objects.all().delete()

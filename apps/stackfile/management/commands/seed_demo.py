@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Team, User
+from apps.catalog.models import Category
+from apps.evaluations.models import DecisionRecord, Evaluation, Trial, TrialLogEntry
 from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, StackEntry
 from apps.stackfile.importer import import_stack
@@ -90,3 +92,50 @@ def backdate(now) -> None:
                 entry.retired_on = at.date()
             previous = lifecycle
         entry.save(update_fields=["adopted_on", "retired_on"])
+    demo_evaluations(now, lead)
+
+
+def demo_evaluations(now, lead) -> None:
+    """A decided evaluation from last year, and one running late now."""
+    eva = User.objects.get(email="eva@example.com")
+    orchestration = Category.objects.get(key="pipeline-orchestration")
+    retraining = PainPoint.objects.get(title="Retraining the churn model by hand takes a day each month")
+    past = Evaluation.objects.create(
+        title="An orchestrator for retraining", category=orchestration, created_by=lead,
+        created_at=now - timedelta(days=331), use_case="Retrain the churn model weekly and register the result.",
+    )
+    past.pain_points.set([retraining])
+    start = (now - timedelta(days=330)).date()
+    airflow = Trial.objects.create(
+        evaluation=past, entry=StackEntry.objects.get(tool__name="Airflow"), owner=lead, start_on=start,
+        finished_on=start + timedelta(days=7), state=Trial.State.DONE, ran_end_to_end=True,
+        integration_friction=5, integration_notes="A DAG beside the warehouse loads; no new infrastructure.",
+        documentation_quality=4, documentation_notes="Good, if sprawling.",
+        operational_overhead=5, operational_notes="Data engineering already runs it.",
+    )
+    Trial.objects.create(
+        evaluation=past, entry=StackEntry.objects.get(tool__name="Kubeflow Pipelines"), owner=eva, start_on=start,
+        finished_on=start + timedelta(days=5), state=Trial.State.DONE, ran_end_to_end=False,
+        integration_friction=1, integration_notes="Needs a Kubernetes cluster we do not run.",
+        documentation_quality=3, operational_overhead=1, operational_notes="A platform engineer, full time.",
+    )
+    TrialLogEntry.objects.create(trial=airflow, day=start + timedelta(days=1), author=lead,
+                                 text="Retraining DAG running against the warehouse snapshot.")
+    DecisionRecord.objects.create(
+        evaluation=past, title="Orchestrate retraining with Airflow", chosen=airflow,
+        context="Retraining the churn model by hand takes a day each month.",
+        outcome="Airflow already runs next door: adding ML pipelines to it is lower overhead than a parallel orchestrator.",
+        consequences="Data engineering reviews the retraining DAGs.", status=DecisionRecord.Status.ACCEPTED,
+        revisit_by=(now + timedelta(days=34)).date(), created_by=lead, created_at=now - timedelta(days=322),
+        accepted_at=now - timedelta(days=322), accepted_by=lead,
+    )
+    current = Evaluation.objects.create(
+        title="A retraining flow for the fraud scorer", category=orchestration, created_by=eva,
+        created_at=now - timedelta(days=15), use_case="Retrain the fraud scorer nightly from the payments stream.",
+    )
+    current.pain_points.set([retraining])
+    prefect = Trial.objects.create(evaluation=current, entry=StackEntry.objects.get(tool__name="Prefect"), owner=eva,
+                                   start_on=(now - timedelta(days=14)).date(), state=Trial.State.OVERDUE,
+                                   integration_friction=4, documentation_quality=5)
+    TrialLogEntry.objects.create(trial=prefect, day=(now - timedelta(days=13)).date(), author=eva,
+                                 text="Flow deployed locally in an hour; the docs are excellent.")
