@@ -71,7 +71,7 @@ class ProbeSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Probe
-        fields = ["kind", "url", "interval_minutes", "unused_after_days", "enabled"]
+        fields = ["kind", "url", "interval_minutes", "unused_after_days", "failures_before_unknown", "enabled"]
 
     def __init__(self, *args, kind=None, **kwargs):
         super().__init__(*args, **kwargs)

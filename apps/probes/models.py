@@ -55,7 +55,12 @@ class Probe(models.Model):
     unused_after_days = models.PositiveIntegerField(
         default=90,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
-        help_text="No activity for this long flags the tool for removal.",
+        help_text="No activity for this long flags the tool for removal (and how long an attestation holds).",
+    )
+    failures_before_unknown = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Failed runs in a row after which the tool's use is unknown.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -27,7 +27,7 @@ from apps.notifications.services import notify
 from apps.probes import drivers
 from apps.probes.drivers import ProbeError, ProbeSpec, Reading
 from apps.probes.models import Kind, Probe, ProbeDay, ProbeResult
-from apps.probes.usage import FAILURES_BEFORE_UNKNOWN, judge, unused_after
+from apps.probes.usage import judge, unused_after
 from apps.stack.models import IN_USE, Lifecycle, StackEntry, TransitionError, UsageChange, UsageState
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ def record(probe: Probe, *, run_key: str, now, reading: Reading | None = None, e
     probe.save(update_fields=["last_run_at", "last_ok_at", "last_error", "consecutive_failures"])
     # Only a reading can say a tool is unused; a failed run changes nothing until failures
     # make its use unknown.
-    if reading is not None or probe.consecutive_failures >= FAILURES_BEFORE_UNKNOWN:
+    if reading is not None or probe.consecutive_failures >= probe.failures_before_unknown:
         usage_update(entry, probe, now)
     return result
 

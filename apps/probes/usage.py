@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from apps.stack.models import StackEntry, UsageState
 
-FAILURES_BEFORE_UNKNOWN = 3
 IDLE_FRACTION = 0.5  # idle once half the unused threshold has passed without activity
 
 
@@ -28,7 +27,7 @@ def unused_after(entry: StackEntry, probe) -> timedelta:
 def judge(entry: StackEntry, probe, now) -> Verdict:
     if probe is None or not probe.enabled:
         return Verdict(UsageState.UNKNOWN, "No probe reads its use.")
-    if probe.consecutive_failures >= FAILURES_BEFORE_UNKNOWN:
+    if probe.consecutive_failures >= probe.failures_before_unknown:
         return Verdict(
             UsageState.UNKNOWN,
             f"The last {probe.consecutive_failures} probe runs failed: {probe.last_error}",

@@ -4,7 +4,7 @@ from apps.probes.models import Probe
 def test_a_lead_adds_a_probe_and_the_credential_is_never_shown_again(lead_client, entry):
     response = lead_client.post(f"/stack/{entry.pk}/probe/", {
         "kind": "mlflow", "url": "http://mlflow.internal:5000", "interval_minutes": "30",
-        "unused_after_days": "60", "enabled": "on", "credential": "tok-s3cret-123",
+        "unused_after_days": "60", "failures_before_unknown": "3", "enabled": "on", "credential": "tok-s3cret-123",
         "param_experiment_ids": "1, 2",
     })
     assert response.status_code == 302
@@ -20,7 +20,7 @@ def test_an_empty_credential_keeps_the_stored_one(lead_client, entry):
     probe.set_credential("old-secret")
     probe.save()
     lead_client.post(f"/stack/{entry.pk}/probe/", {
-        "kind": "mlflow", "url": "http://mlflow.internal:5000/", "interval_minutes": "30", "unused_after_days": "90",
+        "kind": "mlflow", "url": "http://mlflow.internal:5000/", "interval_minutes": "30", "unused_after_days": "90", "failures_before_unknown": "3",
         "enabled": "on", "credential": "",
     })
     probe.refresh_from_db()

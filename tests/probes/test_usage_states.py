@@ -120,3 +120,11 @@ def test_queued_emails_are_sent_once(http_probe, entry):
     assert send_due(now=NOW + timedelta(minutes=10)) == 0
     assert len(mail.outbox) == 1
     assert mail.outbox[0].alternatives[0][1] == "text/html"
+
+
+def test_how_many_failures_make_the_state_unknown_is_set_per_probe(http_probe, entry):
+    http_probe.failures_before_unknown = 1
+    http_probe.save()
+    run(http_probe, at=NOW, last=NOW - timedelta(days=3))
+    run(http_probe, at=NOW + timedelta(hours=1), error="connection refused")
+    assert state(entry) == UsageState.UNKNOWN
