@@ -130,6 +130,14 @@ def test_viewers_cannot_log_or_change_pain_points(viewer_client, entry):
     assert list(PainPoint.objects.values_list("title", "status")) == [("Slow retraining", "open")]
 
 
+def test_viewers_cannot_change_a_trial(viewer_client, entry):
+    trial = sample_decision(entry).chosen
+    response = viewer_client.post(f"/trials/{trial.pk}/", {"time_box_days": "30"}, headers={"HX-Request": "true"})
+    assert response.status_code == 403
+    trial.refresh_from_db()
+    assert trial.time_box_days == 7
+
+
 def test_viewers_cannot_change_the_profile(viewer_client, db):
     assert viewer_client.post(reverse("profile"), {"kubernetes_operated": "on", "cloud": "aws", "engineer_hourly_cost": "1"}).status_code == 403
     from apps.stack.models import OrganisationProfile

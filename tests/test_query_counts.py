@@ -16,6 +16,6 @@ def test_the_entry_page_stays_within_25_queries_with_200_entries(viewer_client, 
     assert response.status_code == 200
 
 
-def test_the_big_stack_has_findings_on_the_overview(viewer_client, big_stack):
+def test_the_big_stack_has_findings_on_the_findings_page(viewer_client, big_stack):
     page = viewer_client.get("/findings/").content.decode()
     assert "overlap" in page and "no-owner" in page

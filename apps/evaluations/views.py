@@ -3,6 +3,7 @@ import zipfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +12,13 @@ from django.views.decorators.http import require_POST
 
 from apps.evaluations.forms import DecisionForm, EvaluationForm, LogForm, TrialForm
 from apps.evaluations.models import DecisionRecord, Evaluation, Trial, TrialLogEntry
-from apps.evaluations.services import EvaluationError, decision_accept, decision_markdown, evaluation_start, trial_finish
+from apps.evaluations.services import (
+    EvaluationError,
+    decision_accept,
+    decision_markdown,
+    evaluation_start,
+    trial_finish,
+)
 from apps.lib.htmx import wants_fragment
 from apps.lib.pagination import paginate
 from apps.stack.models import TransitionError
@@ -71,7 +78,7 @@ def trial_detail(request, pk):
     form = TrialForm(request.POST or None, instance=trial) if can_edit else None
     if request.method == "POST":
         if not can_edit:
-            return HttpResponse(status=403)
+            raise PermissionDenied("Only leads and evaluators change a trial.")
         if form.is_valid():
             saved = form.save(commit=False)
             saved.state = saved.state_on(timezone.localdate())

@@ -28,7 +28,14 @@ from apps.probes import drivers
 from apps.probes.drivers import ProbeError, ProbeSpec, Reading
 from apps.probes.models import Kind, Probe, ProbeDay, ProbeResult
 from apps.probes.usage import judge, unused_after
-from apps.stack.models import IN_USE, Lifecycle, StackEntry, TransitionError, UsageChange, UsageState
+from apps.stack.models import (
+    IN_USE,
+    Lifecycle,
+    StackEntry,
+    TransitionError,
+    UsageChange,
+    UsageState,
+)
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone

@@ -2,21 +2,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.catalog.models import Tool
 from apps.evaluations.models import DecisionRecord
-from apps.probes.selectors import activity_trend, recent_errors, sparkline
 from apps.findings.rules import by_entry, lint
 from apps.health.models import Heartbeat
 from apps.health.tasks import WORKER
 from apps.lib.htmx import wants_fragment
 from apps.lib.pagination import paginate
-from apps.stack.selectors import StackState, monthly_cost, stack_by_category
+from apps.probes.selectors import activity_trend, recent_errors, sparkline
 from apps.stack.forms import EntryDetailsForm, FilterVerdictForm, OrganisationProfileForm
 from apps.stack.models import (
     FILTERS,
@@ -27,6 +26,7 @@ from apps.stack.models import (
     StackEntry,
     TransitionError,
 )
+from apps.stack.selectors import StackState, monthly_cost, stack_by_category
 from apps.stack.services import entry_propose, filter_record
 from apps.stack.stages import stage_advice
 

@@ -5,7 +5,11 @@ import pytest
 from apps.catalog.models import Category, Tool
 from apps.evaluations.models import DecisionRecord, Trial
 from apps.evaluations.services import (
-    EvaluationError, decision_accept, decision_markdown, evaluation_start, trial_states_refresh,
+    EvaluationError,
+    decision_accept,
+    decision_markdown,
+    evaluation_start,
+    trial_states_refresh,
 )
 from apps.notifications.models import Notification
 from apps.painpoints.models import PainPoint

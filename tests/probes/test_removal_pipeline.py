@@ -1,6 +1,4 @@
-from datetime import timedelta
-
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core import signing
 from django.utils import timezone

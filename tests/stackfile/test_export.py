@@ -1,12 +1,12 @@
 from django.core.management import call_command
 
 from apps.accounts.models import Team, User
+from apps.lib.yamlio import load
 from apps.painpoints.models import PainPoint
 from apps.probes.models import Probe
 from apps.stack.models import MLModel, StackEntry
 from apps.stackfile.exporter import export_stack
 from apps.stackfile.importer import import_stack
-from apps.lib.yamlio import load
 
 
 def empty_the_organisation():

@@ -45,7 +45,13 @@ class ProbeError(Exception):
 
 def read(spec: ProbeSpec) -> Reading:
     from apps.probes.drivers import (
-        airflow, github_actions, http_json, mlflow, prefect, prometheus, wandb,
+        airflow,
+        github_actions,
+        http_json,
+        mlflow,
+        prefect,
+        prometheus,
+        wandb,
     )
 
     drivers = {
