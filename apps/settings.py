@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "apps.evaluations",
     "apps.probes",
     "apps.findings",
+    "apps.reviews",
     "apps.stackfile",
     "apps.health",
 ]
@@ -184,6 +185,7 @@ CELERY_BEAT_SCHEDULE = {
     "weekly-digest": {"task": "apps.probes.tasks.weekly_digest", "schedule": crontab(minute=0, hour=7, day_of_week=1)},
     "rollup": {"task": "apps.probes.tasks.rollup", "schedule": crontab(minute=30, hour=3)},
     "trials": {"task": "apps.evaluations.tasks.refresh_trials", "schedule": crontab(minute=0, hour=6)},
+    "review-reminders": {"task": "apps.reviews.tasks.send_reminders", "schedule": crontab(minute=5, hour=6)},
 }
 
 # Probes (used by the probe drivers): the networks they may reach, and the Fernet keys that

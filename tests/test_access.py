@@ -15,9 +15,12 @@ LEAD_ONLY = {
     "entry-move", "entry-edit", "entry-filter", "stack-import", "token-list", "token-revoke",
     "entry-attest", "entry-probe-now",  # the owner may too
     "entry-probe", "decision-create", "decision-accept",
+    "review-open", "review-meeting", "review-keep-healthy", "review-close", "review-item-decide",
+    "review-item-filter", "task-done",  # the task's owner may too
 }
 EVALUATOR_WRITES = {
-    "tool-propose", "painpoint-create", "painpoint-status", "evaluation-create", "trial-log", "trial-done",
+    "tool-propose", "painpoint-create", "painpoint-status", "evaluation-create", "evaluation-shortlist", "trial-log",
+    "trial-done",
 }
 WRITES = LEAD_ONLY | EVALUATOR_WRITES | {"logout"}
 
@@ -49,6 +52,20 @@ def sample_decision(entry):
     return record
 
 
+def sample_review(entry):
+    """A review opened on the stack, with its one item, and a task left by it."""
+    from datetime import date
+
+    from apps.reviews.models import Review, Task
+    from apps.reviews.services import review_open
+
+    review = Review.objects.first()
+    if review is None:
+        review = review_open(Review.objects.create(year=2026, held_on=date(2026, 11, 20)))
+        Task.objects.create(entry=entry, item=review.items.get(), title="Investigate", owner=entry.owner)
+    return review
+
+
 @pytest.fixture
 def token(alice):
     return ApiToken.issue(name="dashboard", by=alice)[0]
@@ -64,6 +81,13 @@ def sample_kwargs(route, entry, token=None):
             record = sample_decision(entry)
             kwargs["pk"] = {"evaluations/": record.evaluation.pk, "trials/": record.chosen.pk,
                             "decisions/": record.pk}[route.split("/")[0] + "/"]
+        if route.startswith("reviews/"):
+            review = sample_review(entry)
+            kwargs["pk"] = review.pk
+            if route.startswith("reviews/items/"):
+                kwargs["pk"] = review.items.get().pk
+            elif route.startswith("reviews/tasks/"):
+                kwargs["pk"] = review.items.get().task.pk
     if "<slug:slug>" in route:
         kwargs["slug"] = "prefect"
     return kwargs

@@ -40,6 +40,10 @@ _WRITE = {
         "evaluations.add_triallogentry",
         "evaluations.add_decisionrecord",
         "evaluations.change_decisionrecord",
+        "reviews.add_review",
+        "reviews.change_review",
+        "reviews.change_reviewitem",
+        "reviews.change_task",
     ],
     EVALUATOR: [
         "painpoints.add_painpoint",
@@ -51,7 +55,7 @@ _WRITE = {
     ],
     VIEWER: [],
 }
-_READ_APPS = ["accounts", "catalog", "painpoints", "stack", "probes", "evaluations"]
+_READ_APPS = ["accounts", "catalog", "painpoints", "stack", "probes", "evaluations", "reviews"]
 
 
 def permissions_for(role: str, Permission) -> list:

@@ -19,7 +19,21 @@ class EvaluationForm(forms.Form):
     start_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                help_text="Empty: the trials stay drafts until scheduled.")
     time_box_days = forms.IntegerField(min_value=1, max_value=60, initial=7, label="Time box (days)")
-    side_by_side = forms.BooleanField(required=False, help_text="Run the trials at once rather than one after another.")
+    side_by_side = forms.BooleanField(required=False, label="Side by side", help_text="Run the trials at once rather than one after another.")
+
+
+class ShortlistForm(forms.Form):
+    """The shortlist of a draft evaluation, among the tools of its category."""
+
+    tools = forms.ModelMultipleChoiceField(Tool.objects.none(), widget=forms.SelectMultiple(attrs={"size": 6}),
+                                           label="Shortlist", help_text="Two or three tools.")
+    start_on = EvaluationForm.base_fields["start_on"]
+    time_box_days = EvaluationForm.base_fields["time_box_days"]
+    side_by_side = EvaluationForm.base_fields["side_by_side"]
+
+    def __init__(self, *args, evaluation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tools"].queryset = Tool.objects.filter(categories=evaluation.category).order_by("name")
 
 
 class TrialForm(forms.ModelForm):

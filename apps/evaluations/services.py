@@ -22,10 +22,7 @@ def evaluation_start(*, title, category, use_case, pain_points, tools, by, start
     """Start an evaluation: each shortlisted tool's stack entry moves to evaluating and gets a
     trial, scheduled one after another or side by side."""
     now = now or timezone.now()
-    low, high = SHORTLIST
-    if not low <= len(tools) <= high:
-        raise EvaluationError(f"A shortlist has two or three tools, not {len(tools)}: enough to compare, "
-                              "few enough to implement each end to end.")
+    _check_shortlist(tools)
     if not pain_points:
         raise EvaluationError("An evaluation starts from a pain point: requirements come from what hurts, "
                               "not from vendor feature lists.")
@@ -34,10 +31,33 @@ def evaluation_start(*, title, category, use_case, pain_points, tools, by, start
         raise EvaluationError(f"Pain points already addressed or dismissed: {', '.join(closed)}.")
     evaluation = Evaluation.objects.create(title=title, category=category, use_case=use_case, created_by=by, created_at=now)
     evaluation.pain_points.set(pain_points)
+    shortlist(evaluation, tools=tools, by=by, start_on=start_on, side_by_side=side_by_side,
+              time_box_days=time_box_days, now=now)
+    return evaluation
+
+
+def _check_shortlist(tools) -> None:
+    low, high = SHORTLIST
+    if not low <= len(tools) <= high:
+        raise EvaluationError(f"A shortlist has two or three tools, not {len(tools)}: enough to compare, "
+                              "few enough to implement each end to end.")
+
+
+@transaction.atomic
+def shortlist(evaluation: Evaluation, *, tools, by, start_on=None, side_by_side=False, time_box_days=7,
+              now=None) -> list[Trial]:
+    """Give an evaluation without trials (a draft, such as a review's "replace" leaves) its
+    shortlist: one trial per tool, the tools' entries moved to evaluating."""
+    now = now or timezone.now()
+    _check_shortlist(tools)
+    if evaluation.trials.exists():
+        raise EvaluationError(f"“{evaluation.title}” has its shortlist already.")
+    pain_points = list(evaluation.pain_points.all())
+    trials = []
     for position, tool in enumerate(tools):
         entry, _ = entry_propose(tool=tool, by=by, now=now)
         entry.pain_points.add(*pain_points)
-        note = f"Shortlisted in the evaluation “{title}”."
+        note = f"Shortlisted in the evaluation “{evaluation.title}”."
         if entry.lifecycle in (Lifecycle.RETIRED, Lifecycle.REJECTED):
             entry.move_to(Lifecycle.PROPOSED, by=by, now=now, note=note)
         if entry.lifecycle == Lifecycle.PROPOSED:
@@ -48,7 +68,8 @@ def evaluation_start(*, title, category, use_case, pain_points, tools, by, start
         trial = Trial(evaluation=evaluation, entry=entry, owner=by, start_on=start, time_box_days=time_box_days)
         trial.state = trial.state_on(now.date())
         trial.save()
-    return evaluation
+        trials.append(trial)
+    return trials
 
 
 def trial_states_refresh(*, now=None) -> int:

@@ -6,6 +6,7 @@ urlpatterns = [
     path("evaluations/", views.evaluation_list, name="evaluation-list"),
     path("evaluations/new/", views.evaluation_create, name="evaluation-create"),
     path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation-detail"),
+    path("evaluations/<int:pk>/shortlist/", views.evaluation_shortlist, name="evaluation-shortlist"),
     path("evaluations/<int:pk>/compare/", views.evaluation_compare, name="evaluation-compare"),
     path("evaluations/<int:pk>/decide/", views.decision_create, name="decision-create"),
     path("trials/<int:pk>/", views.trial_detail, name="trial-detail"),

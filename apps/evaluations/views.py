@@ -10,13 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.evaluations.forms import DecisionForm, EvaluationForm, LogForm, TrialForm
+from apps.evaluations.forms import DecisionForm, EvaluationForm, LogForm, ShortlistForm, TrialForm
 from apps.evaluations.models import DecisionRecord, Evaluation, Trial, TrialLogEntry
 from apps.evaluations.services import (
     EvaluationError,
     decision_accept,
     decision_markdown,
     evaluation_start,
+    shortlist,
     trial_finish,
 )
 from apps.lib.htmx import wants_fragment
@@ -59,8 +60,31 @@ def evaluation_detail(request, pk):
             {"trial": t, "left": 100 * (t.start_on - first).days / span, "width": 100 * t.time_box_days / span}
             for t in dated
         ]
-    return render(request, "evaluations/evaluation_detail.html",
-                  {"evaluation": evaluation, "trials": trials, "calendar": calendar, "today": timezone.localdate()})
+    form = None
+    if not trials and request.user.has_perm("evaluations.add_evaluation"):
+        form = ShortlistForm(evaluation=evaluation)
+    return render(request, "evaluations/evaluation_detail.html", {
+        "evaluation": evaluation, "trials": trials, "calendar": calendar, "today": timezone.localdate(),
+        "shortlist_form": form,
+    })
+
+
+@require_POST
+@permission_required("evaluations.add_evaluation", raise_exception=True)
+def evaluation_shortlist(request, pk):
+    """A draft evaluation gets its two or three candidates."""
+    evaluation = get_object_or_404(Evaluation, pk=pk)
+    form = ShortlistForm(request.POST, evaluation=evaluation)
+    if form.is_valid():
+        try:
+            trials = shortlist(evaluation, by=request.user, **form.cleaned_data)
+        except EvaluationError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, f"“{evaluation.title}” started with {len(trials)} trials.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("evaluation-detail", pk=pk)
 
 
 def evaluation_compare(request, pk):

@@ -14,16 +14,27 @@ TREND_DAYS = 90
 
 def activity_trend(probe, now=None, days: int = TREND_DAYS) -> list[int | None]:
     """Activity counts a day over the last `days` days, oldest first; None where nothing ran."""
+    return activity_trends([probe.pk], now=now, days=days)[probe.pk]
+
+
+def activity_trends(probe_ids, now=None, days: int = TREND_DAYS) -> dict[int, list[int | None]]:
+    """`activity_trend` for many probes at once, in two queries."""
     now = now or timezone.now()
     start = (now - timedelta(days=days - 1)).date()
-    by_day = dict(
-        ProbeResult.objects.filter(probe=probe, at__date__gte=start, ok=True)
-        .values_list("at__date").annotate(Max("activity_count"))
+    by_day = {probe_id: {} for probe_id in probe_ids}
+    raw = (
+        ProbeResult.objects.filter(probe_id__in=probe_ids, at__date__gte=start, ok=True)
+        .values_list("probe_id", "at__date").annotate(Max("activity_count")).order_by()
     )
-    for day in ProbeDay.objects.filter(probe=probe, day__gte=start).values("day", "activity_count", "runs"):
-        if day["day"] not in by_day and day["runs"]:
-            by_day[day["day"]] = (day["activity_count"] or 0) // day["runs"]
-    return [by_day.get(start + timedelta(days=n)) for n in range(days)]
+    for probe_id, day, count in raw:
+        by_day[probe_id][day] = count
+    rolled_up = ProbeDay.objects.filter(probe_id__in=probe_ids, day__gte=start, runs__gt=0)
+    for probe_id, day, count, runs in rolled_up.values_list("probe_id", "day", "activity_count", "runs"):
+        by_day[probe_id].setdefault(day, (count or 0) // runs)
+    return {
+        probe_id: [days_seen.get(start + timedelta(days=n)) for n in range(days)]
+        for probe_id, days_seen in by_day.items()
+    }
 
 
 def sparkline(values: list[int | None], width: int = 270, height: int = 40) -> str:

@@ -51,7 +51,7 @@ class StackState:
             .select_related("tool", "owner", "team", "probe")
             .prefetch_related(
                 Prefetch("tool__categories", queryset=Category.objects.all()),
-                Prefetch("pain_points", queryset=PainPoint.objects.only("id", "anticipated", "category_id")),
+                Prefetch("pain_points", queryset=PainPoint.objects.only("id", "title", "anticipated", "category_id")),
             )
         )
         named = set(

@@ -16,6 +16,7 @@ from apps.health.tasks import WORKER
 from apps.lib.htmx import wants_fragment
 from apps.lib.pagination import paginate
 from apps.probes.selectors import activity_trend, recent_errors, sparkline
+from apps.reviews.dashboard import live_dashboard
 from apps.stack.forms import EntryDetailsForm, FilterVerdictForm, OrganisationProfileForm
 from apps.stack.models import (
     FILTERS,
@@ -34,13 +35,15 @@ from apps.stack.stages import stage_advice
 def overview(request):
     stack = StackState.load()
     findings = lint(stack)
+    findings_by_entry = by_entry(findings)
     context = {
         "rows": stack_by_category(stack),
         "cost": monthly_cost(stack),
         "advice": stage_advice(stack.models_in_production, stack.categories),
         "findings": findings,
-        "findings_by_entry": by_entry(findings),
+        "findings_by_entry": findings_by_entry,
         "heartbeat": Heartbeat.objects.filter(name=WORKER).first(),
+        "dashboard": live_dashboard(stack, findings_by_entry),
     }
     return render(request, "stack/overview.html", context)
 

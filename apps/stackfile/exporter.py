@@ -1,7 +1,9 @@
-"""Export the stack as a version 1 stack file, deterministically: the same database always
-gives the same bytes (whatever the database's collation), and importing the file into an
-empty database gives them back."""
+"""Export the stack as a version 1 stack file, deterministically (the same database always
+gives the same bytes, whatever the database's collation, and importing the file into an
+empty database gives them back); and as a CSV of usage and cost for finance."""
 
+import csv
+import io
 from decimal import Decimal
 from functools import cache
 
@@ -15,6 +17,7 @@ from apps.lib import yamlio
 from apps.painpoints.models import PainPoint
 from apps.probes.models import Probe
 from apps.stack.models import MLModel, StackEntry, Verdict
+from apps.stack.selectors import StackState
 
 HEADER = "# Stackledger stack file. Import with: python manage.py import_stack FILE\n"
 CATEGORY_FIELDS = ["key", "name", "description", "position", "in_minimum_stack", "max_adopted", "trigger"]
@@ -155,3 +158,35 @@ def _entry(entry: StackEntry) -> dict:
 
 def export_stack() -> str:
     return HEADER + yamlio.dump(stack_document())
+
+
+CSV_COLUMNS = [
+    "Tool", "Categories", "Lifecycle", "Owner", "Team", "Usage", "Last activity",
+    "Licence a month", "Upkeep hours a month", "Upkeep cost a month", "Total a month", "Total a year",
+]
+
+
+def _cell(value) -> str:
+    """A spreadsheet cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_csv() -> str:
+    """The stack today with its usage and cost, a row a tool, for finance."""
+    stack = StackState.load()
+    rate = stack.profile.engineer_hourly_cost
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for entry in stack.entries:
+        upkeep = entry.ops_hours_per_month * rate
+        total = entry.licence_per_month + upkeep
+        writer.writerow([_cell(value) for value in [
+            entry.tool.name, "; ".join(c.name for c in entry.tool.categories.all()), entry.get_lifecycle_display(),
+            entry.owner or "", entry.team or "", entry.get_usage_state_display(),
+            entry.last_activity_at.date().isoformat() if entry.last_activity_at else "",
+            f"{entry.licence_per_month:.2f}", f"{entry.ops_hours_per_month:.1f}", f"{upkeep:.2f}", f"{total:.2f}",
+            f"{total * 12:.2f}",
+        ]])
+    return out.getvalue()

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from apps.accounts.models import ApiToken
 from apps.lib.htmx import render_page_or_fragment
 from apps.lib.yamlio import MAX_BYTES
-from apps.stackfile.exporter import export_stack, stack_document
+from apps.stackfile.exporter import export_csv, export_stack, stack_document
 from apps.stackfile.importer import import_stack
 
 
@@ -50,6 +50,12 @@ def import_page(request):
 def export_download(request):
     response = HttpResponse(export_stack(), content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="stack.yaml"'
+    return response
+
+
+def export_csv_download(request):
+    response = HttpResponse(export_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="stack-costs.csv"'
     return response
 
 

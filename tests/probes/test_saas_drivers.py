@@ -1,6 +1,7 @@
-"""Drivers whose servers do not install here (Airflow needs about 1.6 GB; GitHub and W&B are
-SaaS): a local server answers with payloads in the shape of each API's documentation, and the
-tests check what the drivers ask and what they make of the answers."""
+"""Drivers of SaaS APIs (GitHub, W&B) and the generic JSON driver: a local server answers
+with payloads in the shape of each API's documentation, and the tests check what the drivers
+ask and what they make of the answers. Airflow replays answers recorded from real servers
+(test_airflow_recorded.py)."""
 
 import base64
 import ipaddress
@@ -57,41 +58,6 @@ def api():
 def spec(kind, url, **params):
     return ProbeSpec(kind=kind, url=url, now=NOW, window=timedelta(days=90), params=params,
                      credential="s3cret", guard=LOOPBACK)
-
-
-def test_airflow_3_takes_a_jwt_and_reads_api_v2(api):
-    url, handler = api
-    handler.routes = {
-        ("POST", "/auth/token"): (201, {"access_token": "jwt-123", "token_type": "bearer"}),
-        ("GET", "/api/v2/dags/~/dagRuns?order_by"): (200, {"dag_runs": [{"dag_run_id": "r", "start_date": "2026-10-30T04:00:00.123456Z"}], "total_entries": 412}),
-        ("GET", "/api/v2/dags/~/dagRuns?start_date_gte"): (200, {"dag_runs": [], "total_entries": 37}),
-    }
-    reading = read(spec("airflow", url, username="stackledger"))
-    assert reading.last_activity_at == datetime(2026, 10, 30, 4, 0, 0, 123456, tzinfo=UTC)
-    assert reading.activity_count == 37
-    assert json.loads(handler.seen[0][3]) == {"username": "stackledger", "password": "s3cret"}
-    assert handler.seen[1][2]["Authorization"] == "Bearer jwt-123"
-    assert "start_date_gte=2026-08-04T09:00:00Z" in handler.seen[2][1]
-
-
-def test_airflow_2_falls_back_to_basic_auth_on_api_v1(api):
-    url, handler = api
-    handler.routes = {
-        ("GET", "/api/v1/dags/~/dagRuns?order_by"): (200, {"dag_runs": [{"start_date": "2026-10-30T04:00:00+00:00"}], "total_entries": 3}),
-        ("GET", "/api/v1/dags/~/dagRuns?start_date_gte"): (200, {"dag_runs": [], "total_entries": 2}),
-    }
-    reading = read(spec("airflow", url, username="stackledger"))
-    assert (reading.last_activity_at, reading.activity_count) == (datetime(2026, 10, 30, 4, tzinfo=UTC), 2)
-    expected = "Basic " + base64.b64encode(b"stackledger:s3cret").decode()
-    assert handler.seen[-1][2]["Authorization"] == expected
-
-
-def test_airflow_with_a_wrong_password_is_a_permanent_error(api):
-    url, handler = api
-    handler.routes = {("GET", "/api/v1/"): (401, {"title": "Unauthorized"})}
-    with pytest.raises(ProbeError) as error:
-        read(spec("airflow", url, username="stackledger"))
-    assert error.value.permanent
 
 
 def test_github_actions_reads_workflow_runs(api):

@@ -2,13 +2,20 @@
 
 Airflow 3 serves /api/v2 and takes a JWT from /auth/token; Airflow 2 serves /api/v1 with
 basic auth. The credential is the password of `params.username`.
+
+Only runs that have started are asked for: a queued run has no start date, sorts first on
+PostgreSQL, and Airflow 3 counts it in any start-date window.
 """
 
 import base64
+from datetime import UTC
+from urllib.parse import urlencode
 
 from apps.lib.http import HttpError, fetch
 from apps.probes.drivers import ProbeError, ProbeSpec, Reading
 from apps.probes.drivers.timestamps import to_utc
+
+STARTED = [("state", "running"), ("state", "success"), ("state", "failed")]
 
 
 def _headers(spec: ProbeSpec) -> tuple[str, dict]:
@@ -26,13 +33,16 @@ def _headers(spec: ProbeSpec) -> tuple[str, dict]:
     return f"{base}/api/v1", {"Authorization": f"Basic {basic}"}
 
 
+def _runs(api: str, params: list, headers: dict, spec: ProbeSpec) -> dict:
+    query = urlencode([*params, *STARTED, ("limit", "1")], safe=":")
+    return fetch("GET", f"{api}/dags/~/dagRuns?{query}", headers=headers, guard=spec.guard).json()
+
+
 def read(spec: ProbeSpec) -> Reading:
     api, headers = _headers(spec)
-    since = spec.since.isoformat().replace("+00:00", "Z")
-    newest = fetch("GET", f"{api}/dags/~/dagRuns?order_by=-start_date&limit=1", headers=headers,
-                   guard=spec.guard).json()
-    in_window = fetch("GET", f"{api}/dags/~/dagRuns?start_date_gte={since}&limit=1", headers=headers,
-                      guard=spec.guard).json()
+    since = spec.since.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    newest = _runs(api, [("order_by", "-start_date")], headers, spec)
+    in_window = _runs(api, [("start_date_gte", since)], headers, spec)
     try:
         runs = newest["dag_runs"]
         last = to_utc(runs[0].get("start_date")) if runs else None

@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from apps.reviews.models import Review, ReviewItem, Task
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ["year", "held_on", "status", "opened_at", "closed_at"]
+    list_filter = ["status"]
+    filter_horizontal = ["attendees"]
+    readonly_fields = ["previous", "opened_at", "closed_at", "closed_by", "created_by", "created_at"]
+
+
+@admin.register(ReviewItem)
+class ReviewItemAdmin(admin.ModelAdmin):
+    """The evidence is frozen when the review opens: only the decision is editable here."""
+
+    list_display = ["tool_name", "review", "position", "usage_state", "decision", "action_owner", "due_on"]
+    list_filter = ["review", "decision", "usage_state"]
+    list_select_related = ["review", "action_owner"]
+    search_fields = ["tool_name"]
+    readonly_fields = [
+        "review", "entry", "position", "tool_name", "category_keys", "category_names", "lifecycle", "usage_state",
+        "last_activity_at", "trend", "licence_per_month", "ops_hours_per_month", "monthly_cost", "owner",
+        "owner_name", "findings", "pain_points", "decision_record", "changes", "risks", "evaluation",
+        "decided_by", "decided_at",
+    ]
+    autocomplete_fields = ["action_owner"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["title", "entry", "owner", "due_on", "done_on"]
+    list_filter = ["done_on"]
+    list_select_related = ["entry__tool", "owner"]
+    raw_id_fields = ["entry", "item"]
+    autocomplete_fields = ["owner"]

@@ -1,0 +1,245 @@
+"""The stack at a glance, for the overview (live) and a review (as frozen when it opened):
+tools by category against the minimum stack, cost per category, usage states, the radar,
+and what was added, moved and removed since the last review."""
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+
+from apps.stack.models import IN_USE, Lifecycle, StackEntry, UsageState
+from apps.stack.selectors import CategoryRow
+
+
+@dataclass(frozen=True)
+class ToolRow:
+    """One tool as the dashboard draws it; a tool in several categories sits in its first."""
+
+    entry_id: int
+    name: str
+    category_keys: tuple
+    lifecycle: str
+    usage_state: str
+    monthly_cost: Decimal
+    findings: int
+
+    @property
+    def url(self) -> str:
+        return reverse("entry-detail", kwargs={"pk": self.entry_id})
+
+    @property
+    def in_use(self) -> bool:
+        return self.lifecycle in IN_USE
+
+
+def rows_from_stack(stack, findings_by_entry: dict) -> list[ToolRow]:
+    return [
+        ToolRow(e.pk, e.tool.name, tuple(c.key for c in e.tool.categories.all()), e.lifecycle, e.usage_state,
+                stack.profile.monthly_cost(e.licence_per_month, e.ops_hours_per_month),
+                len(findings_by_entry.get(e.pk, [])))
+        for e in stack.entries
+    ]
+
+
+def rows_from_review(items) -> list[ToolRow]:
+    return [
+        ToolRow(i.entry_id, i.tool_name, tuple(i.category_keys), i.lifecycle, i.usage_state, i.monthly_cost,
+                len(i.findings))
+        for i in items
+    ]
+
+
+@dataclass
+class CategoryCover(CategoryRow):
+    """A category's tools (ToolRows) and what those in use cost a month."""
+
+    cost: Decimal = Decimal("0")
+
+
+@dataclass
+class Dashboard:
+    rows: list[ToolRow]
+    categories: list
+    changes: "StackChanges | None" = None
+
+    @property
+    def in_use(self) -> list[ToolRow]:
+        return [row for row in self.rows if row.in_use]
+
+    @property
+    def cover(self) -> list[CategoryCover]:
+        by_key = {c.key: CategoryCover(c) for c in self.categories}
+        for row in self.rows:
+            for key in row.category_keys:
+                if key in by_key:
+                    by_key[key].entries.append(row)
+            if row.in_use and row.category_keys and row.category_keys[0] in by_key:
+                by_key[row.category_keys[0]].cost += row.monthly_cost
+        return list(by_key.values())
+
+    @property
+    def usage_counts(self) -> list[tuple[str, str, int]]:
+        """(state, label, tools in use in that state), unused first."""
+        order = [UsageState.UNUSED, UsageState.UNKNOWN, UsageState.IDLE, UsageState.ACTIVE]
+        return [(s.value, s.label, sum(1 for r in self.in_use if r.usage_state == s)) for s in order]
+
+    @property
+    def findings(self) -> int:
+        return sum(row.findings for row in self.rows)
+
+    @property
+    def monthly_cost(self) -> Decimal:
+        return sum((row.monthly_cost for row in self.in_use), Decimal("0"))
+
+    def radar(self) -> str:
+        return radar_svg(self.categories, self.rows)
+
+    def cost_chart(self) -> str:
+        return cost_bars_svg([(cover.category.name, cover.cost) for cover in self.cover])
+
+
+# What changed since the last review ------------------------------------------------------------
+
+@dataclass
+class StackChanges:
+    since: object  # the review compared with
+    added: list = field(default_factory=list)    # (name, entry_id, lifecycle)
+    moved: list = field(default_factory=list)    # (name, entry_id, from lifecycle, to lifecycle)
+    removed: list = field(default_factory=list)  # (name, entry_id, lifecycle now)
+
+    def __bool__(self):
+        return bool(self.added or self.moved or self.removed)
+
+
+def stack_changes(since, before: dict[int, tuple[str, str]], after: dict[int, tuple[str, str]]) -> StackChanges:
+    """Compare two pictures of the stack, each {entry id: (tool name, lifecycle)}. A tool in
+    `before` but not in `after` left the stack; its lifecycle today says how."""
+    changes = StackChanges(since)
+    for entry_id, (name, lifecycle) in after.items():
+        if entry_id not in before:
+            changes.added.append((name, entry_id, Lifecycle(lifecycle).label))
+        elif before[entry_id][1] != lifecycle:
+            changes.moved.append((name, entry_id, Lifecycle(before[entry_id][1]).label, Lifecycle(lifecycle).label))
+    gone = [entry_id for entry_id in before if entry_id not in after]
+    now = dict(StackEntry.objects.filter(pk__in=gone).values_list("pk", "lifecycle")) if gone else {}
+    for entry_id in gone:
+        changes.removed.append((before[entry_id][0], entry_id, Lifecycle(now.get(entry_id, Lifecycle.RETIRED)).label))
+    for group in (changes.added, changes.moved, changes.removed):
+        group.sort(key=lambda change: change[0].lower())
+    return changes
+
+
+def live_dashboard(stack, findings_by_entry: dict) -> Dashboard:
+    """The stack as it is now, compared with the evidence of the latest review opened."""
+    from apps.reviews.models import Review
+
+    last = Review.objects.filter(opened_at__isnull=False).order_by("-opened_at").first()
+    changes = None
+    if last:
+        changes = stack_changes(last, _picture(last), {e.pk: (e.tool.name, e.lifecycle) for e in stack.entries})
+    return Dashboard(rows_from_stack(stack, findings_by_entry), stack.categories, changes)
+
+
+def review_dashboard(review, items, categories) -> Dashboard:
+    """The stack as the review froze it, compared with the review before."""
+    changes = None
+    if review.previous_id:
+        changes = stack_changes(review.previous, _picture(review.previous),
+                                {i.entry_id: (i.tool_name, i.lifecycle) for i in items})
+    return Dashboard(rows_from_review(items), categories, changes)
+
+
+def _picture(review) -> dict[int, tuple[str, str]]:
+    return {row["entry_id"]: (row["tool_name"], row["lifecycle"])
+            for row in review.items.values("entry_id", "tool_name", "lifecycle")}
+
+
+# The radar -----------------------------------------------------------------------------------------
+
+# Rings from the centre out, as fractions of the radius: what is in use sits in the middle,
+# candidates further out, and what is on its way out at the edge.
+RINGS = [
+    (Lifecycle.ADOPTED, 0.0, 0.46),
+    (Lifecycle.EVALUATING, 0.46, 0.66),
+    (Lifecycle.PROPOSED, 0.66, 0.83),
+    (Lifecycle.FLAGGED, 0.83, 1.0),
+]
+SIZE, RADIUS = 640, 250  # the radius leaves room for the category names around the circle
+
+
+def radar_svg(categories, rows: list[ToolRow]) -> str:
+    """A tech radar: one sector per category, one ring per lifecycle, one dot per tool
+    (coloured by usage) linking to its stack entry."""
+    centre = SIZE / 2
+    count = max(len(categories), 1)
+    sector = 2 * math.pi / count
+    parts = []
+    for _, _, outer in reversed(RINGS):
+        parts.append(f'<circle class="radar-ring" cx="{centre}" cy="{centre}" r="{outer * RADIUS:.1f}"/>')
+    for index, category in enumerate(categories):
+        angle = -math.pi / 2 + index * sector
+        x, y = _point(centre, RADIUS, angle)
+        parts.append(f'<line class="radar-axis" x1="{centre}" y1="{centre}" x2="{x:.1f}" y2="{y:.1f}"/>')
+        middle = angle + sector / 2
+        lx, ly = _point(centre, RADIUS + 14, middle)
+        anchor = "middle" if abs(math.cos(middle)) < 0.3 else ("start" if math.cos(middle) > 0 else "end")
+        parts.append(format_html('<text class="radar-sector" x="{}" y="{}" text-anchor="{}">{}</text>',
+                                 f"{lx:.1f}", f"{ly + 4:.1f}", anchor, category.name))
+    for lifecycle, _, outer in RINGS:
+        parts.append(format_html('<text class="radar-ring-label" x="{}" y="{}" text-anchor="middle">{}</text>',
+                                 centre, f"{centre - outer * RADIUS + 11:.1f}", lifecycle.label))
+    keys = [c.key for c in categories]
+    ring_of = {lifecycle: (inner, outer) for lifecycle, inner, outer in RINGS}
+    cells: dict[tuple[int, str], list[ToolRow]] = {}
+    for row in rows:
+        if row.category_keys and row.category_keys[0] in keys and row.lifecycle in ring_of:
+            cells.setdefault((keys.index(row.category_keys[0]), row.lifecycle), []).append(row)
+    for (index, lifecycle), tools in sorted(cells.items()):
+        inner, outer = ring_of[lifecycle]
+        inner = max(inner, 0.12)
+        start = -math.pi / 2 + index * sector
+        tools.sort(key=lambda t: t.name.lower())
+        label = len(tools) <= 4
+        for n, tool in enumerate(tools):
+            angle = start + sector * (n + 1) / (len(tools) + 1)
+            depth = inner + (outer - inner) * (0.3 + 0.4 * (n % 3) / 2)
+            x, y = _point(centre, depth * RADIUS, angle)
+            text = format_html('<text class="radar-label" x="{}" y="{}">{}</text>', f"{x + 8:.1f}", f"{y + 4:.1f}", tool.name) if label else ""
+            parts.append(format_html(
+                '<a href="{}" aria-label="{}"><circle class="radar-dot usage-{}" cx="{}" cy="{}" r="6">'
+                '<title>{} · {} · usage {}</title></circle>{}</a>',
+                tool.url, tool.name, tool.usage_state, f"{x:.1f}", f"{y:.1f}", tool.name, Lifecycle(tool.lifecycle).label.lower(),
+                UsageState(tool.usage_state).label.lower(), text,
+            ))
+    label = escape(f"Radar of {len(rows)} tools in {len(categories)} categories")
+    return mark_safe(  # built from numbers and escaped names above
+        f'<svg class="radar" viewBox="-110 0 {SIZE + 220} {SIZE}" role="img" aria-label="{label}">{"".join(parts)}</svg>'
+    )
+
+
+def _point(centre: float, radius: float, angle: float) -> tuple[float, float]:
+    return centre + radius * math.cos(angle), centre + radius * math.sin(angle)
+
+
+def cost_bars_svg(bars: list[tuple[str, Decimal]], width: int = 520) -> str:
+    """A horizontal bar per category: what its tools in use cost a month."""
+    row_height, label_width, value_width = 26, 190, 70
+    top = max((value for _, value in bars), default=0) or 1
+    track = width - label_width - value_width
+    parts = []
+    for n, (name, value) in enumerate(bars):
+        y = n * row_height
+        bar = float(value) / float(top) * track
+        parts.append(format_html(
+            '<g><text class="bar-label" x="0" y="{}">{}</text><rect class="bar" x="{}" y="{}" width="{}" height="16" rx="2"/>'
+            '<text class="bar-value" x="{}" y="{}">{}</text></g>',
+            y + 17, name, label_width, y + 4, f"{max(bar, 1):.1f}", f"{label_width + bar + 6:.1f}", y + 17, f"{value:,.0f}",
+        ))
+    height = max(len(bars), 1) * row_height
+    return mark_safe(  # built from numbers and escaped names above
+        f'<svg class="bars" viewBox="0 0 {width} {height}" role="img" aria-label="Cost a month per category">'
+        f'{"".join(parts)}</svg>'
+    )

@@ -1,0 +1,237 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from apps.catalog.models import Category
+from apps.lib.htmx import wants_fragment
+from apps.lib.pagination import paginate
+from apps.probes.selectors import sparkline
+from apps.reviews.dashboard import review_dashboard
+from apps.reviews.forms import DecisionForm, ReviewForm
+from apps.reviews.models import Review, ReviewItem, Task
+from apps.reviews.services import (
+    RISK_LABELS,
+    ReviewError,
+    item_decide,
+    keep_healthy,
+    minutes_markdown,
+    review_close,
+    review_open,
+)
+from apps.stack.forms import FilterVerdictForm
+from apps.stack.models import FILTERS
+from apps.stack.services import filter_record
+
+
+def review_list(request):
+    can_schedule = request.user.has_perm("reviews.add_review")
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST":
+        if not can_schedule:
+            raise PermissionDenied
+        if form.is_valid():
+            review = form.save(commit=False)
+            review.created_by = request.user
+            review.save()
+            form.save_m2m()
+            messages.success(request, f"{review} is scheduled for {review.held_on:%-d %B %Y}; leads are reminded "
+                             "14 days and 1 day before.")
+            return redirect("review-detail", pk=review.pk)
+    reviews = Review.objects.annotate(
+        tools=Count("items", distinct=True), decided=Count("items", filter=~Q(items__decision=""), distinct=True),
+        people=Count("attendees", distinct=True),
+    ).order_by("-year")
+    open_tasks = Task.objects.filter(done_on__isnull=True).select_related("entry__tool", "owner")
+    return render(request, "reviews/review_list.html", {
+        "page": paginate(request, reviews), "form": form if can_schedule else None, "tasks": open_tasks[:20],
+    })
+
+
+def agenda_bands(items: list[ReviewItem]) -> list[tuple[str, list[ReviewItem]]]:
+    """The agenda in bands, in its order: each risk, then other findings, then healthy."""
+    bands: dict[str, list[ReviewItem]] = {}
+    for item in items:
+        label = RISK_LABELS[item.risks[0]] if item.risks else ("Other findings" if item.findings else "Healthy")
+        bands.setdefault(label, []).append(item)
+    return list(bands.items())
+
+
+def review_detail(request, pk):
+    review = get_object_or_404(Review.objects.select_related("previous", "closed_by"), pk=pk)
+    items = list(review.items.select_related("action_owner", "evaluation"))
+    context = {
+        "review": review, "attendees": list(review.attendees.all()), "items": items,
+        "decided": sum(1 for i in items if i.decision), "bands": agenda_bands(items),
+    }
+    if items:
+        context["dashboard"] = review_dashboard(review, items, list(Category.objects.all()))
+        context["tasks"] = list(Task.objects.filter(item__review=review).select_related("entry__tool", "owner"))
+    return render(request, "reviews/review_detail.html", context)
+
+
+@require_POST
+@permission_required("reviews.change_review", raise_exception=True)
+def review_open_view(request, pk):
+    review = get_object_or_404(Review, pk=pk)
+    try:
+        review = review_open(review, by=request.user)
+    except ReviewError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"{review} is open: the evidence on {review.items.count()} tools is frozen as of now.")
+    return redirect("review-detail", pk=pk)
+
+
+def _meeting_context(item: ReviewItem, **extra) -> dict:
+    review = item.review
+    total = review.items.count()
+    decided = review.items.exclude(decision="").count()
+    entry = item.entry
+    filter_forms = {
+        name: FilterVerdictForm(initial={"verdict": verdict, "rationale": rationale})
+        for name, _, verdict, rationale in entry.verdicts()
+    }
+    return {
+        "review": review, "item": item, "entry": entry, "total": total, "decided": decided,
+        "number": item.position + 1, "trend": sparkline(item.trend, width=480, height=60) if item.trend else "",
+        "filter_forms": filter_forms, "risk_labels": [RISK_LABELS[r] for r in item.risks], **extra,
+    }
+
+
+def _meeting_url(item: ReviewItem) -> str:
+    return reverse("review-meeting", kwargs={"pk": item.review_id}) + f"?n={item.position + 1}"
+
+
+@permission_required("reviews.change_reviewitem", raise_exception=True)
+def review_meeting(request, pk):
+    """One tool at a time, for the projector: the evidence, the filters and the decision."""
+    review = get_object_or_404(Review, pk=pk)
+    if review.status == Review.Status.SCHEDULED:
+        messages.info(request, "Open the review first: that freezes the evidence the meeting walks through.")
+        return redirect("review-detail", pk=pk)
+    try:
+        number = max(int(request.GET.get("n", 1)), 1)
+    except ValueError:
+        number = 1
+    item = (review.items.select_related("review", "entry__tool", "action_owner").filter(position__lt=number)
+            .order_by("-position").first())
+    if item is None:
+        raise Http404("This review has no tools on its agenda.")
+    form = DecisionForm(instance=item, initial={"decision": item.decision or None})
+    context = _meeting_context(item, form=form)
+    context["previous_url"] = _meeting_url(ReviewItem(review_id=pk, position=item.position - 1)) if item.position else ""
+    context["next_url"] = (_meeting_url(ReviewItem(review_id=pk, position=item.position + 1))
+                           if item.position + 1 < context["total"] else "")
+    return render(request, "reviews/meeting.html", context)
+
+
+@require_POST
+@permission_required("reviews.change_reviewitem", raise_exception=True)
+def item_decide_view(request, pk):
+    item = get_object_or_404(ReviewItem.objects.select_related("review", "entry__tool"), pk=pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            item_decide(item, by=request.user, **form.cleaned_data)
+        except ReviewError as refused:
+            form.add_error(None, str(refused))
+    if not wants_fragment(request):
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(_meeting_url(item))
+    saved = form.is_valid()
+    item.refresh_from_db()
+    return render(request, "reviews/partials/decision.html", _meeting_context(item, form=form, saved=saved))
+
+
+@require_POST
+@permission_required("reviews.change_reviewitem", raise_exception=True)
+@permission_required("stack.change_stackentry", raise_exception=True)
+def item_filter(request, pk, name):
+    """Run one adoption filter again during the meeting: integration fit and upkeep drift."""
+    item = get_object_or_404(ReviewItem.objects.select_related("review", "entry__tool"), pk=pk)
+    if name not in FILTERS:
+        raise Http404("No such adoption filter")
+    form = FilterVerdictForm(request.POST)
+    if form.is_valid():
+        filter_record(entry=item.entry, name=name, by=request.user, **form.cleaned_data)
+        item.entry.refresh_from_db()
+    elif not wants_fragment(request):
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    if not wants_fragment(request):
+        return redirect(_meeting_url(item))
+    context = _meeting_context(item)
+    if not form.is_valid():
+        context["filter_forms"][name] = form
+    return render(request, "reviews/partials/filters.html", context)
+
+
+@require_POST
+@permission_required("reviews.change_reviewitem", raise_exception=True)
+def review_keep_healthy(request, pk):
+    review = get_object_or_404(Review, pk=pk)
+    try:
+        kept = keep_healthy(review, by=request.user)
+    except ReviewError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"{kept} healthy tool{'s' if kept != 1 else ''} kept.")
+    return redirect("review-detail", pk=pk)
+
+
+@permission_required("reviews.change_review", raise_exception=True)
+def review_close_view(request, pk):
+    """Confirm, then apply every decision and send the minutes."""
+    review = get_object_or_404(Review, pk=pk)
+    items = list(review.items.select_related("action_owner"))
+    if request.method == "POST":
+        try:
+            review_close(review, by=request.user)
+        except ReviewError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, f"{review} is closed: the decisions are applied and the minutes sent.")
+            return redirect("review-detail", pk=pk)
+    undecided = [item for item in items if not item.decision]
+    actions = [item for item in items if item.decision and item.decision != "keep"]
+    return render(request, "reviews/review_close.html", {"review": review, "undecided": undecided, "actions": actions})
+
+
+def review_minutes(request, pk):
+    """The minutes as a printable page (the browser's "save as PDF" gives a clean document)."""
+    review = get_object_or_404(Review, pk=pk)
+    items = list(review.items.select_related("action_owner", "evaluation"))
+    return render(request, "reviews/minutes.html", {
+        "review": review, "items": items, "attendees": list(review.attendees.all()),
+        "actions": sorted((i for i in items if i.decision and i.decision != "keep"), key=lambda i: (i.due_on, i.tool_name)),
+    })
+
+
+def review_minutes_markdown(request, pk):
+    review = get_object_or_404(Review, pk=pk)
+    response = HttpResponse(minutes_markdown(review), content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="stack-review-{review.year}.md"'
+    return response
+
+
+@require_POST
+def task_done(request, pk):
+    """The task's owner, or a lead, marks it done."""
+    task = get_object_or_404(Task, pk=pk)
+    if request.user != task.owner and not request.user.has_perm("reviews.change_task"):
+        raise PermissionDenied
+    if task.done_on is None:
+        task.done_on = timezone.localdate()
+        task.save(update_fields=["done_on"])
+        messages.success(request, f"Done: {task.title}")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("review-list")
+    return redirect(target)

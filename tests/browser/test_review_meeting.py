@@ -1,0 +1,51 @@
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from apps.reviews.models import Review
+from apps.stack.models import Lifecycle, StackEntry, UsageState
+from tests.browser.conftest import log_in
+from tests.reviews.test_review_flow import add
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_short_meeting_run_from_the_keyboard(page, catalog, alice, bob):
+    add("Neptune", owner=bob, usage=UsageState.UNUSED)
+    add("Prometheus", owner=alice)
+    review = Review.objects.create(year=2026, held_on=timezone.localdate())
+    log_in(page, alice.email)
+
+    page.goto(f"/reviews/{review.pk}/")
+    page.click("button:has-text('Open the review')")
+    page.click("text=Meeting mode")
+    page.get_by_role("heading", name="Neptune").wait_for()
+
+    # The riskiest tool first: remove it, with an owner and a date, saved without a reload.
+    page.select_option("#id_action_owner", label="Bob")
+    page.fill("#id_due_on", "2027-01-15")
+    page.keyboard.press("Escape")
+    page.keyboard.press("3")
+    assert page.is_checked("input[name=decision][value=remove]")
+    page.keyboard.type("Nobody has logged a run since May")
+    page.keyboard.press("Enter")
+    page.get_by_text("Saved: remove.").wait_for()
+    page.get_by_text("1 of 2 decided").wait_for()
+
+    page.keyboard.press("ArrowRight")
+    page.get_by_role("heading", name="Prometheus").wait_for()
+    page.keyboard.press("1")
+    page.keyboard.type("Scrapes every serving endpoint")
+    page.keyboard.press("Enter")
+    page.get_by_text("2 of 2 decided").wait_for()
+
+    page.keyboard.press("ArrowLeft")
+    page.get_by_role("heading", name="Neptune").wait_for()
+    assert page.is_checked("input[name=decision][value=remove]")
+
+    page.goto(f"/reviews/{review.pk}/close/")
+    page.click("button:has-text('Close the review and apply the decisions')")
+    page.get_by_text("is closed").wait_for()
+    neptune = StackEntry.objects.get(tool__name="Neptune")
+    assert (neptune.lifecycle, neptune.removal_planned_on) == (Lifecycle.FLAGGED, date(2027, 1, 15))
