@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 
 SERVERS ?= $(HOME)/.cache/stackledger/servers
 
-.PHONY: install run test test-fast servers clean
+.PHONY: install run test test-fast bench servers clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -34,6 +34,11 @@ run: install
 # The whole suite. On PostgreSQL and Redis when DATABASE_URL / CELERY_BROKER_URL are set.
 test: install
 	$(VENV)/bin/pytest
+
+# Page times at scale 1 and 100 and a sweep of 2,000 probes, on PostgreSQL (DATABASE_URL):
+# figures printed, nothing asserted. docs/performance.md records a run.
+bench: install
+	$(PY) manage.py bench
 
 # Everything but the tests that start real servers and worker processes.
 test-fast: install

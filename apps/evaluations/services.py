@@ -9,7 +9,7 @@ from apps.evaluations.models import SHORTLIST, DecisionRecord, Evaluation, Trial
 from apps.notifications.services import notify
 from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, Verdict
-from apps.stack.services import entry_propose
+from apps.stack.services import entries_propose
 
 
 class EvaluationError(ValueError):
@@ -50,12 +50,14 @@ def shortlist(evaluation: Evaluation, *, tools, by, start_on=None, side_by_side=
     shortlist: one trial per tool, the tools' entries moved to evaluating."""
     now = now or timezone.now()
     _check_shortlist(tools)
+    Evaluation.objects.select_for_update().filter(pk=evaluation.pk).exists()  # one shortlist, however many submit
     if evaluation.trials.exists():
         raise EvaluationError(f"“{evaluation.title}” has its shortlist already.")
     pain_points = list(evaluation.pain_points.all())
+    entries = entries_propose(tools, by=by, now=now)
     trials = []
     for position, tool in enumerate(tools):
-        entry, _ = entry_propose(tool=tool, by=by, now=now)
+        entry = entries[tool.pk]
         entry.pain_points.add(*pain_points)
         note = f"Shortlisted in the evaluation “{evaluation.title}”."
         if entry.lifecycle in (Lifecycle.RETIRED, Lifecycle.REJECTED):
@@ -129,6 +131,9 @@ def rejection_reason(trial: Trial, record: DecisionRecord) -> str:
     return "; ".join(failed) or record.outcome.strip().split("\n")[0]
 
 
+MARKDOWN_PREFETCH = ["evaluation__pain_points", "evaluation__trials__entry__tool"]
+
+
 def decision_markdown(record: DecisionRecord) -> str:
     """The record as a Markdown file (MADR-like) to commit next to code."""
     evaluation = record.evaluation
@@ -144,7 +149,7 @@ def decision_markdown(record: DecisionRecord) -> str:
     lines += ["", "## Context and pain points", "", record.context.strip(), ""]
     lines += [f"* {p.title}" + (f" — {p.evidence}" if p.evidence else "") for p in evaluation.pain_points.all()]
     lines += ["", f"Representative use case: {evaluation.use_case.strip()}", "", "## Considered options", ""]
-    for trial in evaluation.trials.select_related("entry__tool"):
+    for trial in evaluation.trials.all():  # callers prefetch MARKDOWN_PREFETCH
         scores = ", ".join(
             f"{label} {value}/5" for label, value in [
                 ("integration", trial.integration_friction), ("documentation", trial.documentation_quality),

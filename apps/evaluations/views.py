@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from apps.evaluations.forms import DecisionForm, EvaluationForm, LogForm, ShortlistForm, TrialForm
 from apps.evaluations.models import DecisionRecord, Evaluation, Trial, TrialLogEntry
 from apps.evaluations.services import (
+    MARKDOWN_PREFETCH,
     EvaluationError,
     decision_accept,
     decision_markdown,
@@ -57,7 +58,7 @@ def evaluation_detail(request, pk):
         first, last = min(t.start_on for t in dated), max(t.ends_on for t in dated)
         span = max((last - first).days, 1)
         calendar = [
-            {"trial": t, "left": 100 * (t.start_on - first).days / span, "width": 100 * t.time_box_days / span}
+            {"trial": t, "left": f"{100 * (t.start_on - first).days / span:.1f}", "width": f"{100 * t.time_box_days / span:.1f}"}
             for t in dated
         ]
     form = None
@@ -167,7 +168,8 @@ def decision_list(request):
 
 def decision_detail(request, pk):
     record = get_object_or_404(
-        DecisionRecord.objects.select_related("evaluation", "chosen__entry__tool", "supersedes", "accepted_by"), pk=pk
+        DecisionRecord.objects.select_related("evaluation", "chosen__entry__tool", "supersedes", "accepted_by")
+        .prefetch_related(*MARKDOWN_PREFETCH), pk=pk,
     )
     return render(request, "evaluations/decision_detail.html", {"record": record, "markdown": decision_markdown(record)})
 
@@ -188,7 +190,8 @@ def decision_accept_view(request, pk):
 
 
 def decision_markdown_view(request, pk):
-    record = get_object_or_404(DecisionRecord.objects.select_related("evaluation", "chosen__entry__tool", "supersedes"), pk=pk)
+    records = DecisionRecord.objects.select_related("evaluation", "chosen__entry__tool", "supersedes")
+    record = get_object_or_404(records.prefetch_related(*MARKDOWN_PREFETCH), pk=pk)
     response = HttpResponse(decision_markdown(record), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{record.number}-{_slug(record.title)}.md"'
     return response
@@ -198,7 +201,8 @@ def decision_export(request):
     """Every record as Markdown, zipped: a docs/decisions folder to commit next to code."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for record in DecisionRecord.objects.select_related("evaluation", "chosen__entry__tool", "supersedes").order_by("pk"):
+        records = DecisionRecord.objects.select_related("evaluation", "chosen__entry__tool", "supersedes")
+        for record in records.prefetch_related(*MARKDOWN_PREFETCH).order_by("pk"):
             archive.writestr(f"decisions/{record.number}-{_slug(record.title)}.md", decision_markdown(record))
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="decisions.zip"'

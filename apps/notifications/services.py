@@ -40,7 +40,7 @@ def _queue_sending():
     from apps.notifications.tasks import send_notifications
 
     try:
-        send_notifications.delay()
+        send_notifications.apply_async(retry=False)
     except Exception:  # the broker is down: the beat schedule sends it later
         log.warning("Could not queue the outbox; it is sent on the next scheduled run.")
 

@@ -39,8 +39,8 @@ from apps.stack.models import (
 
 log = logging.getLogger(__name__)
 
-SWEEP_LIMIT = 200  # probes claimed by one sweep (7 rounds of 20 s at most); the next takes the rest
-WORKERS = 32  # probes are I/O: threads wait on the network
+SWEEP_LIMIT = 5000  # probes claimed by one sweep; the next takes the rest
+WORKERS = 128  # probes are I/O: threads wait on the network, so hanging targets wait side by side
 GRACE = timedelta(days=30)  # from asking the owner to flagging for removal
 PLANNED_REMOVAL = timedelta(days=30)  # from flagging to the planned removal date
 FAILING_FOR = timedelta(days=2)  # a probe failing this long gets its owner an email

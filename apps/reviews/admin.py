@@ -8,12 +8,13 @@ class ReviewAdmin(admin.ModelAdmin):
     list_display = ["year", "held_on", "status", "opened_at", "closed_at"]
     list_filter = ["status"]
     filter_horizontal = ["attendees"]
-    readonly_fields = ["previous", "opened_at", "closed_at", "closed_by", "created_by", "created_at"]
+    readonly_fields = ["status", "previous", "opened_at", "closed_at", "closed_by", "created_by", "created_at"]
 
 
 @admin.register(ReviewItem)
 class ReviewItemAdmin(admin.ModelAdmin):
-    """The evidence is frozen when the review opens: only the decision is editable here."""
+    """Read only: the evidence is frozen when the review opens, and decisions are taken in the
+    meeting, under its rules."""
 
     list_display = ["tool_name", "review", "position", "usage_state", "decision", "action_owner", "due_on"]
     list_filter = ["review", "decision", "usage_state"]
@@ -23,11 +24,13 @@ class ReviewItemAdmin(admin.ModelAdmin):
         "review", "entry", "position", "tool_name", "category_keys", "category_names", "lifecycle", "usage_state",
         "last_activity_at", "trend", "licence_per_month", "ops_hours_per_month", "monthly_cost", "owner",
         "owner_name", "findings", "pain_points", "decision_record", "changes", "risks", "evaluation",
-        "decided_by", "decided_at",
+        "decided_by", "decided_at", "decision", "rationale", "action_owner", "due_on",
     ]
-    autocomplete_fields = ["action_owner"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -98,7 +98,10 @@ class Dashboard:
         return radar_svg(self.categories, self.rows)
 
     def cost_chart(self) -> str:
-        return cost_bars_svg([(cover.category.name, cover.cost) for cover in self.cover])
+        bars = [(cover.category.name, cover.cost) for cover in self.cover]
+        keys = {c.key for c in self.categories}
+        loose = sum((r.monthly_cost for r in self.in_use if not r.category_keys or r.category_keys[0] not in keys), Decimal("0"))
+        return cost_bars_svg(bars + ([("Uncategorised", loose)] if loose else []))
 
 
 # What changed since the last review ------------------------------------------------------------
@@ -214,7 +217,8 @@ def radar_svg(categories, rows: list[ToolRow]) -> str:
                 tool.url, tool.name, tool.usage_state, f"{x:.1f}", f"{y:.1f}", tool.name, Lifecycle(tool.lifecycle).label.lower(),
                 UsageState(tool.usage_state).label.lower(), text,
             ))
-    label = escape(f"Radar of {len(rows)} tools in {len(categories)} categories")
+    placed = sum(len(tools) for tools in cells.values())
+    label = escape(f"Radar of {placed} tools in {len(categories)} categories")
     return mark_safe(  # built from numbers and escaped names above
         f'<svg class="radar" viewBox="-110 0 {SIZE + 220} {SIZE}" role="img" aria-label="{label}">{"".join(parts)}</svg>'
     )

@@ -115,7 +115,7 @@ def changes_since(old: ReviewItem | None, new: ReviewItem) -> list[str]:
         changes.append(f"Lifecycle: {Lifecycle(old.lifecycle).label.lower()} → {Lifecycle(new.lifecycle).label.lower()}.")
     if old.usage_state != new.usage_state:
         changes.append(f"Usage: {UsageState(old.usage_state).label.lower()} → {UsageState(new.usage_state).label.lower()}.")
-    if old.owner_id != new.owner_id:
+    if (old.owner_id, old.owner_name) != (new.owner_id, new.owner_name):
         changes.append(f"Owner: {old.owner_name or 'nobody'} → {new.owner_name or 'nobody'}.")
     if old.monthly_cost != new.monthly_cost:
         changes.append(f"Cost a month: {old.monthly_cost:,.0f} → {new.monthly_cost:,.0f}.")
@@ -129,6 +129,7 @@ def changes_since(old: ReviewItem | None, new: ReviewItem) -> list[str]:
 NEEDS_ACTION = {Decision.REPLACE, Decision.REMOVE, Decision.INVESTIGATE}
 
 
+@transaction.atomic
 def item_decide(item: ReviewItem, *, decision, rationale, action_owner=None, due_on=None, by, now=None) -> ReviewItem:
     """Record the meeting's decision on one tool; it takes effect when the review closes."""
     _require_open(item.review_id)
@@ -137,6 +138,8 @@ def item_decide(item: ReviewItem, *, decision, rationale, action_owner=None, due
         raise ReviewError("Say why: a decision without a rationale cannot be revisited.")
     if decision in NEEDS_ACTION and (action_owner is None or due_on is None):
         raise ReviewError(f"“{decision.label}” needs an action owner and a due date.")
+    if decision == Decision.REPLACE and not item.category_keys:
+        raise ReviewError(f"{item.tool_name} has no category, so no evaluation can look for its replacement.")
     item.decision, item.rationale = decision, rationale.strip()
     item.action_owner, item.due_on = action_owner, due_on
     item.decided_by, item.decided_at = by, now or timezone.now()
@@ -145,11 +148,13 @@ def item_decide(item: ReviewItem, *, decision, rationale, action_owner=None, due
 
 
 def _require_open(review_id: int) -> None:
-    review = Review.objects.get(pk=review_id)
+    """Hold the review while deciding: a decision cannot land on a review being closed."""
+    review = Review.objects.select_for_update().get(pk=review_id)
     if review.status != Review.Status.OPEN:
         raise ReviewError(f"{review} is {review.get_status_display().lower()}: decisions are taken while it is in progress.")
 
 
+@transaction.atomic
 def keep_healthy(review: Review, *, by, now=None) -> int:
     """Keep, in one go, every undecided tool with no risk and no finding."""
     _require_open(review.pk)
@@ -176,6 +181,13 @@ def review_close(review: Review, *, by, now=None) -> Review:
         raise ReviewError(f"{len(undecided)} tool{'s have' if len(undecided) != 1 else ' has'} no decision yet: "
                           f"{', '.join(undecided[:5])}{'…' if len(undecided) > 5 else ''}.")
     for item in items:
+        if item.decision in NEEDS_ACTION and not (item.action_owner and item.action_owner.is_active and item.due_on):
+            raise ReviewError(f"{item.tool_name}: “{item.get_decision_display()}” needs an active action owner and "
+                              "a due date: decide it again.")
+        gone = item.entry.lifecycle in (Lifecycle.RETIRED, Lifecycle.REJECTED)
+        if gone and item.decision != Decision.REMOVE:
+            raise ReviewError(f"{item.tool_name} is {item.entry.get_lifecycle_display().lower()} since the review "
+                              f"opened, so “{item.get_decision_display().lower()}” no longer applies: decide it again.")
         try:
             APPLY[item.decision](item, by=by, now=now)
         except TransitionError as error:

@@ -43,11 +43,17 @@ class StackState:
         )
 
     @classmethod
-    def load(cls, now=None) -> "StackState":
+    def load(cls, now=None, around: StackEntry | None = None) -> "StackState":
+        """The whole stack; or, `around` an entry, that entry and the others in its categories
+        (all that the rules about one entry compare it with)."""
         now = now or timezone.now()
         categories = list(Category.objects.all())
+        current = StackEntry.objects.filter(lifecycle__in=CURRENT)
+        if around is not None:
+            neighbours = Q(tool__categories__in=around.tool.categories.all()) | Q(pk=around.pk)
+            current = current.filter(pk__in=StackEntry.objects.filter(neighbours).values("pk"))
         entries = list(
-            StackEntry.objects.filter(lifecycle__in=CURRENT)
+            current
             .select_related("tool", "owner", "team", "probe")
             .prefetch_related(
                 Prefetch("tool__categories", queryset=Category.objects.all()),

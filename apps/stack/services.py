@@ -1,7 +1,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from apps.stack.models import FILTERS, Lifecycle, StackEntry, Verdict
+from apps.stack.models import FILTERS, Lifecycle, LifecycleTransition, StackEntry, Verdict
 
 # Where a failed filter sends an entry: a candidate is rejected, a tool in use is flagged.
 FAILED_FILTER_MOVES = {
@@ -24,6 +24,21 @@ def entry_propose(*, tool, by, team=None, now=None) -> tuple[StackEntry, bool]:
     if created:
         entry.transitions.create(to_lifecycle=Lifecycle.PROPOSED, by=by, at=now or timezone.now())
     return entry, created
+
+
+@transaction.atomic
+def entries_propose(tools, *, by, now=None) -> dict[int, StackEntry]:
+    """The stack entries of several tools by tool id, proposing (in one go) those that have
+    none yet."""
+    now = now or timezone.now()
+    entries = {entry.tool_id: entry for entry in StackEntry.objects.filter(tool__in=tools)}
+    new = StackEntry.objects.bulk_create(
+        StackEntry(tool=tool, team=getattr(by, "team", None)) for tool in tools if tool.pk not in entries
+    )
+    LifecycleTransition.objects.bulk_create(
+        LifecycleTransition(entry=entry, to_lifecycle=Lifecycle.PROPOSED, by=by, at=now) for entry in new
+    )
+    return entries | {entry.tool_id: entry for entry in new}
 
 
 @transaction.atomic

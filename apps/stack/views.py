@@ -75,7 +75,7 @@ def _load_entry(pk) -> StackEntry:
 
 
 def _entry_context(entry: StackEntry, user, **extra) -> dict:
-    findings = by_entry(lint(entries_only=True)).get(entry.pk, [])
+    findings = by_entry(lint(StackState.load(around=entry), entries_only=True)).get(entry.pk, [])
     probe = getattr(entry, "probe", None)
     usage = {
         "probe": probe,
@@ -127,7 +127,7 @@ def entry_filter(request, pk, name):
 @permission_required("stack.change_stackentry", raise_exception=True)
 def entry_edit(request, pk):
     """Owner, team, pain points and cost, edited in place."""
-    entry = _load_entry(pk)
+    entry = get_object_or_404(StackEntry.objects.select_related("tool"), pk=pk)
     form = EntryDetailsForm(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -173,13 +173,15 @@ def _cell(value) -> str:
 
 
 def export_csv() -> str:
-    """The stack today with its usage and cost, a row a tool, for finance."""
+    """The tools in use today with their usage and cost, a row a tool, for finance (with a
+    byte-order mark, so spreadsheets read it as UTF-8)."""
     stack = StackState.load()
     rate = stack.profile.engineer_hourly_cost
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for entry in stack.entries:
+    for entry in stack.in_use():
         upkeep = entry.ops_hours_per_month * rate
         total = entry.licence_per_month + upkeep
         writer.writerow([_cell(value) for value in [

@@ -8,7 +8,7 @@ document.addEventListener("keydown", (event) => {
     field.blur();
     return;
   }
-  if (event.key === "Enter" && !event.shiftKey && event.target.matches("textarea[name=rationale]")) {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.target.matches("#decision textarea")) {
     event.preventDefault();
     event.target.form.requestSubmit();
     return;
@@ -25,12 +25,17 @@ document.addEventListener("keydown", (event) => {
     if (choice) {
       event.preventDefault();
       choice.checked = true;
-      document.querySelector("textarea[name=rationale]").focus();
+      document.querySelector("#decision textarea").focus();
     }
   }
 });
 
-// Once a decision is saved, leave the rationale so the arrows move on to the next tool.
+// Once a decision is saved, leave the rationale so the arrows move on to the next tool; when
+// it is refused, stay in the form to correct it.
 document.addEventListener("htmx:afterSettle", () => {
-  if (document.querySelector("#decision [role=status]") && document.activeElement) document.activeElement.blur();
+  if (document.querySelector("#decision [role=alert]")) {
+    document.querySelector("#decision textarea").focus();
+  } else if (document.querySelector("#decision [role=status]") && document.activeElement) {
+    document.activeElement.blur();
+  }
 });

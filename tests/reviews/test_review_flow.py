@@ -257,3 +257,36 @@ def test_a_draft_evaluation_from_a_replace_gets_its_shortlist(stack, review, ali
                                                                    "start_on": timezone.localdate().isoformat()})
     assert sorted(t.entry.tool.name for t in evaluation.trials.all()) == ["Kubeflow Pipelines", "Metaflow"]
     assert StackEntry.objects.get(tool=metaflow).lifecycle == Lifecycle.EVALUATING
+
+
+def test_a_tool_retired_since_the_review_opened_must_be_decided_again(stack, review, alice, bob):
+    review_open(review, by=alice, now=NOW)
+    decide_all(review, alice, bob)
+    stack["unused"].move_to(Lifecycle.RETIRED, by=alice)
+    with pytest.raises(ReviewError, match="Neptune is retired since the review opened"):
+        review_close(review, by=alice, now=NOW)
+    assert Review.objects.get(pk=review.pk).status == Review.Status.OPEN
+    item = review.items.get(entry=stack["unused"])
+    item_decide(item, decision="remove", rationale="Already gone", action_owner=bob, due_on=date(2027, 1, 1), by=alice)
+    assert review_close(review, by=alice, now=NOW).status == Review.Status.CLOSED
+
+
+def test_a_tool_without_a_category_cannot_be_replaced(catalog, review, alice, bob):
+    add("Prometheus", owner=alice)
+    StackEntry.objects.create(tool=Tool.objects.create(name="Homegrown dashboard", slug="homegrown"), owner=alice,
+                              lifecycle=Lifecycle.ADOPTED)
+    review_open(review, by=alice, now=NOW)
+    item = review.items.get(tool_name="Homegrown dashboard")
+    with pytest.raises(ReviewError, match="has no category"):
+        item_decide(item, decision="replace", rationale="x", action_owner=bob, due_on=date(2027, 1, 1), by=alice)
+
+
+def test_decisions_are_refused_once_the_review_is_closed(stack, review, alice, bob):
+    review_open(review, by=alice, now=NOW)
+    decide_all(review, alice, bob)
+    review_close(review, by=alice, now=NOW)
+    with pytest.raises(ReviewError, match="closed"):
+        item_decide(review.items.first(), decision="remove", rationale="late", action_owner=bob,
+                    due_on=date(2027, 1, 1), by=alice)
+    with pytest.raises(ReviewError, match="closed"):
+        keep_healthy(review, by=alice)

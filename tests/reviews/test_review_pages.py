@@ -132,11 +132,12 @@ def test_closing_asks_first_then_applies_and_offers_the_minutes(lead_client, ope
 def test_the_stack_as_csv_for_finance(viewer_client, catalog, alice):
     add("Prometheus", owner=alice, licence_per_month=Decimal("120"), ops_hours_per_month=Decimal("2.5"))
     add("Grafana", owner=None, usage=UsageState.UNUSED)
+    add("Qdrant", owner=alice, lifecycle=Lifecycle.PROPOSED)  # a candidate costs nothing yet
     alice.name = "=HYPERLINK(\"http://evil\")"
     alice.save()
     response = viewer_client.get("/stack/export.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [row["Tool"] for row in rows] == ["Grafana", "Prometheus"]
     prometheus = rows[1]
     assert (prometheus["Upkeep cost a month"], prometheus["Total a month"], prometheus["Total a year"]) == ("250.00", "370.00", "4440.00")

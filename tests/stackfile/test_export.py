@@ -12,7 +12,9 @@ from apps.stackfile.importer import import_stack
 def empty_the_organisation():
     """Everything but the catalogue and the role groups, as in a new installation."""
     from apps.evaluations.models import DecisionRecord, Evaluation
+    from apps.reviews.models import Review
 
+    Review.objects.all().delete()
     DecisionRecord.objects.all().delete()
     Evaluation.objects.all().delete()
     MLModel.objects.all().delete()

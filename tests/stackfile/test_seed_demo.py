@@ -1,4 +1,5 @@
 from django.core.management import call_command
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.painpoints.models import PainPoint
@@ -33,3 +34,31 @@ def test_it_leaves_an_organisation_alone(db, capsys):
     out = capsys.readouterr().out
     assert "left it alone" in out and "lead@example.com with password stackledger-demo" in out
     assert (User.objects.count(), StackEntry.objects.count(), PainPoint.objects.count()) == counts
+
+
+def test_a_larger_organisation_for_benchmarks(db, capsys):
+    from apps.probes.models import ProbeDay, ProbeResult
+    from apps.reviews.models import Review
+
+    call_command("load_catalog", verbosity=0)
+    call_command("seed_demo", scale=3)
+    assert "Scale 3: added 2 teams, 40 entries, 40 probes, 13,400 probe days" in capsys.readouterr().out
+    generated = StackEntry.objects.filter(team__name__startswith="Team ")
+    assert generated.count() == 40 and generated.filter(lifecycle=Lifecycle.ADOPTED).count() == 28
+    assert ProbeDay.objects.filter(probe__entry__in=generated).count() == 40 * 335  # a year, rolled up
+    assert ProbeResult.objects.filter(probe__entry__in=generated).count() == 40 * 30 * 4  # 30 days, raw
+    year = timezone.now().year
+    assert list(Review.objects.values_list("year", "status")) == [(year - 1, "closed"), (year - 2, "closed")]
+    assert Review.objects.first().items.count() == StackEntry.objects.exclude(lifecycle="proposed").count()
+    assert User.objects.get(email="lead001@example.com").role == "lead"
+
+
+def test_the_benchmark_asks_for_postgresql(db):
+    import pytest
+    from django.core.management.base import CommandError
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        pytest.skip("runs on PostgreSQL here")
+    with pytest.raises(CommandError, match="runs on PostgreSQL"):
+        call_command("bench")

@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from apps.evaluations.models import DecisionRecord, Evaluation, Trial, TrialLogE
 from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, StackEntry
 from apps.stackfile.importer import import_stack
+from apps.stackfile.scale import grow, past_reviews
 
 DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo-stack.yaml"
 DEMO_PASSWORD = "stackledger-demo"
@@ -55,7 +57,14 @@ class Command(BaseCommand):
         "A database that already has people or a stack is left alone."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=int, default=1, metavar="N",
+                            help="1: the demo organisation; N: it and N-1 generated teams of 20 tools each "
+                                 "(100 makes about 2,000 stack entries), for benchmarks.")
+
+    def handle(self, *args, scale=1, **options):
+        if scale < 1:
+            raise CommandError("--scale is 1 or more.")
         if User.objects.exists() or Team.objects.exists() or StackEntry.objects.exists():
             self.stdout.write("The database already has an organisation; seed_demo left it alone.")
             if User.objects.filter(email="lead@example.com").exists():
@@ -67,6 +76,12 @@ class Command(BaseCommand):
                 raise CommandError("The demo stack file is invalid:\n" + "\n".join(outcome.errors))
             backdate(timezone.now())
         self.stdout.write(f"Demo organisation created. {DEMO_LOGIN}")
+        if scale > 1:
+            started = time.monotonic()
+            made = grow(scale, now=timezone.now(), password=DEMO_PASSWORD)
+            summary = ", ".join(f"{count:,} {what}" for what, count in made.items())
+            self.stdout.write(f"Scale {scale}: added {summary} in {time.monotonic() - started:.0f} s.")
+        past_reviews(timezone.now())
 
 
 def backdate(now) -> None:
