@@ -1,6 +1,7 @@
 from django.shortcuts import render
 
 from apps.findings.rules import RULES, lint
+from apps.lib.pagination import paginate
 
 
 def finding_list(request):
@@ -13,5 +14,6 @@ def finding_list(request):
     if selected in RULES:
         findings = [f for f in findings if f.code == selected]
     rules = [(code, title, counts[code]) for code, (_, title) in RULES.items()]
-    context = {"findings": findings, "rules": rules, "selected": selected if selected in RULES else None}
+    context = {"page": paginate(request, findings, per_page=50), "rules": rules,
+               "selected": selected if selected in RULES else None}
     return render(request, "findings/finding_list.html", context)

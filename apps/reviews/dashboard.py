@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -64,6 +65,7 @@ class Dashboard:
     rows: list[ToolRow]
     categories: list
     changes: "StackChanges | None" = None
+    cache_key: str = ""  # set for evidence that never changes (a review's), to draw it once an hour
 
     @property
     def in_use(self) -> list[ToolRow]:
@@ -95,7 +97,9 @@ class Dashboard:
         return sum((row.monthly_cost for row in self.in_use), Decimal("0"))
 
     def radar(self) -> str:
-        return radar_svg(self.categories, self.rows)
+        if not self.cache_key:
+            return radar_svg(self.categories, self.rows)
+        return mark_safe(cache.get_or_set(f"radar:{self.cache_key}", lambda: radar_svg(self.categories, self.rows), 3600))
 
     def cost_chart(self) -> str:
         bars = [(cover.category.name, cover.cost) for cover in self.cover]
@@ -152,7 +156,7 @@ def review_dashboard(review, items, categories) -> Dashboard:
     if review.previous_id:
         changes = stack_changes(review.previous, _picture(review.previous),
                                 {i.entry_id: (i.tool_name, i.lifecycle) for i in items})
-    return Dashboard(rows_from_review(items), categories, changes)
+    return Dashboard(rows_from_review(items), categories, changes, cache_key=f"review-{review.pk}")
 
 
 def _picture(review) -> dict[int, tuple[str, str]]:

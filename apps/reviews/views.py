@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from apps.catalog.models import Category
@@ -63,13 +64,24 @@ def agenda_bands(items: list[ReviewItem]) -> list[tuple[str, list[ReviewItem]]]:
     return list(bands.items())
 
 
+BAND_ROWS = 25  # rows of each agenda band on the review page; the rest a click away
+
+
 def review_detail(request, pk):
     review = get_object_or_404(Review.objects.select_related("previous", "closed_by"), pk=pk)
     items = list(review.items.select_related("action_owner", "evaluation"))
+    bands = agenda_bands(items)
     context = {
         "review": review, "attendees": list(review.attendees.all()), "items": items,
-        "decided": sum(1 for i in items if i.decision), "bands": agenda_bands(items),
+        "decided": sum(1 for i in items if i.decision), "bands": bands, "band_rows": f":{BAND_ROWS}", "band_limit": BAND_ROWS,
     }
+    band = request.GET.get("band")
+    if band:
+        chosen = [(label, rows) for label, rows in bands if slugify(label) == band]
+        if not chosen:
+            raise Http404("No such band on this agenda")
+        context["bands"] = chosen
+        context["band_page"] = paginate(request, chosen[0][1], per_page=50)
     if items:
         context["dashboard"] = review_dashboard(review, items, list(Category.objects.all()))
         context["tasks"] = list(Task.objects.filter(item__review=review).select_related("entry__tool", "owner"))

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.catalog.models import Tool
+from apps.catalog.models import Category, Tool
 from apps.evaluations.models import DecisionRecord
 from apps.findings.rules import by_entry, lint
 from apps.health.models import Heartbeat
@@ -55,10 +55,14 @@ def entry_list(request):
     lifecycle = request.GET.get("lifecycle")
     if lifecycle in Lifecycle.values:
         entries = entries.filter(lifecycle=lifecycle)
+    category = Category.objects.filter(key=request.GET.get("category") or "").first()
+    if category:
+        entries = entries.filter(tool__categories=category)
     context = {
         "page": paginate(request, entries),
         "lifecycles": Lifecycle.choices,
         "selected": lifecycle,
+        "category": category,
     }
     return render(request, "stack/entry_list.html", context)
 

@@ -29,5 +29,5 @@ def test_the_tool_page_says_a_discontinued_tool_is_discontinued(viewer_client, c
 
 
 def test_the_catalogue_page_uses_few_queries(viewer_client, catalog, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert viewer_client.get("/tools/").status_code == 200

@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django.utils.text import slugify
 
 from apps.reviews.models import Review
 from apps.reviews.services import item_decide, review_open
+from apps.reviews.views import agenda_bands
 from apps.stack.models import Lifecycle, StackEntry, UsageState
 from tests.reviews.test_review_flow import add
 
@@ -160,3 +162,15 @@ def test_the_review_list_stays_within_25_queries(lead_client, big_stack, alice, 
         review_open(Review.objects.create(year=year, held_on=date(year, 11, 1)), by=alice)
     with django_assert_max_num_queries(25):
         assert lead_client.get("/reviews/").status_code == 200
+
+
+def test_a_long_agenda_band_shows_its_first_rows_and_pages_the_rest(lead_client, big_stack, alice):
+    review = review_open(Review.objects.create(year=2026, held_on=timezone.localdate()), by=alice)
+    page = lead_client.get(f"/reviews/{review.pk}/").content.decode()
+    biggest = max(agenda_bands(list(review.items.all())), key=lambda band: len(band[1]))
+    label, rows = biggest
+    assert len(rows) > 25
+    assert f'All {len(rows)} {label.lower()} tools' in page
+    band = lead_client.get(f"/reviews/{review.pk}/?band={slugify(label)}").content.decode()
+    assert f"Page 1 of {(len(rows) + 49) // 50}" in band and rows[49].tool_name in band
+    assert lead_client.get(f"/reviews/{review.pk}/?band=nonsense").status_code == 404

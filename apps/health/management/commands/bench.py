@@ -29,6 +29,7 @@ HANGING_SHARE = 0.05
 
 class Command(BaseCommand):
     help = "Time the main pages at scale 1 and 100 and a sweep of 2,000 probes (PostgreSQL only)."
+    requires_system_checks = []  # figures, not a deployment
 
     def add_arguments(self, parser):
         parser.add_argument("--scales", default="1,100", help="Comma-separated scales to compare (default 1,100).")

@@ -1,0 +1,107 @@
+"""The broker stopped, or hanging (it accepts the connection and never answers): pages still
+answer within 5 seconds, "probe now" says the queue is unavailable, and an email queued by
+a state change stays in the outbox for the next scheduled send."""
+
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+
+from apps.catalog.models import Tool
+from apps.celery import app
+from apps.notifications.models import Notification
+from apps.probes.models import Probe
+from apps.reviews.models import Review
+from apps.reviews.services import item_decide, review_open
+from apps.stack.models import Lifecycle, StackEntry
+
+PATIENCE = 5.0  # seconds a page may take with the broker gone
+
+
+@contextmanager
+def hanging_broker():
+    """A socket that accepts connections and never says a word."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held, stop = [], threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        for connection in held:
+            connection.close()
+        server.close()
+
+
+@contextmanager
+def stopped_broker():
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens there now
+    yield port
+
+
+@contextmanager
+def broker_at(port: int):
+    """Point the Celery app at redis://127.0.0.1:<port> with the production timeouts."""
+    from django.conf import settings as django_settings
+
+    saved = app.conf.broker_url, app.conf.broker_transport_options
+    app.conf.broker_url = f"redis://127.0.0.1:{port}/0"
+    app.conf.broker_transport_options = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 2}
+    app.pool.force_close_all()
+    app._pool = None
+    try:
+        yield
+    finally:
+        app.conf.broker_url, app.conf.broker_transport_options = saved
+        app.pool.force_close_all()
+        app._pool = None
+        assert django_settings.CELERY_BROKER_URL  # the settings themselves were never touched
+
+
+def timed(call):
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("broker", [stopped_broker, hanging_broker], ids=["stopped", "hanging"])
+def test_pages_answer_and_nothing_is_lost_without_a_broker(transactional_db, catalog, lead_client, alice, bob, broker):
+    entry = StackEntry.objects.create(tool=Tool.objects.get(name="MLflow"), lifecycle=Lifecycle.ADOPTED, owner=bob)
+    Probe.objects.create(entry=entry, kind="heartbeat")
+    review = review_open(Review.objects.create(year=2026, held_on=date(2026, 11, 20)), by=alice)
+    review.attendees.set([alice])
+    item_decide(review.items.get(), decision="keep", rationale="In daily use", by=alice)
+
+    with broker() as port, broker_at(port):
+        for url in ["/", f"/stack/{entry.pk}/", "/reviews/", f"/reviews/{review.pk}/", "/findings/"]:
+            response, seconds = timed(lambda: lead_client.get(url))
+            assert response.status_code == 200 and seconds < PATIENCE, (url, seconds)
+
+        response, seconds = timed(lambda: lead_client.post(f"/stack/{entry.pk}/probe-now/", follow=True))
+        assert seconds < PATIENCE
+        assert "The background queue is not reachable" in response.content.decode()
+
+        response, seconds = timed(lambda: lead_client.post(f"/reviews/{review.pk}/close/", follow=True))
+        assert seconds < PATIENCE
+        assert "is closed" in response.content.decode()
+
+    minutes = Notification.objects.get(key=f"review-minutes:{review.pk}")
+    assert minutes.sent_at is None  # waiting in the outbox for the scheduled send, not lost
