@@ -45,13 +45,21 @@ def review_list(request):
             messages.success(request, f"{review} is scheduled for {review.held_on:%-d %B %Y}; leads are reminded "
                              "14 days and 1 day before.")
             return redirect("review-detail", pk=review.pk)
-    reviews = Review.objects.annotate(
-        tools=Count("items", distinct=True), decided=Count("items", filter=~Q(items__decision=""), distinct=True),
-        people=Count("attendees", distinct=True),
-    ).order_by("-year")
+    page = paginate(request, Review.objects.order_by("-year"))
+    reviews = list(page.object_list)
+    # Counted per review in two grouped queries (one join would multiply items by attendees).
+    items = (ReviewItem.objects.filter(review__in=reviews).values("review").order_by()
+             .annotate(tools=Count("pk"), decided=Count("pk", filter=~Q(decision=""))))
+    counts = {row["review"]: row for row in items}
+    people = dict(Review.attendees.through.objects.filter(review__in=reviews).values("review").order_by()
+                  .annotate(n=Count("pk")).values_list("review", "n"))
+    for review in reviews:
+        review.tools = counts.get(review.pk, {}).get("tools", 0)
+        review.decided = counts.get(review.pk, {}).get("decided", 0)
+        review.people = people.get(review.pk, 0)
     open_tasks = Task.objects.filter(done_on__isnull=True).select_related("entry__tool", "owner")
     return render(request, "reviews/review_list.html", {
-        "page": paginate(request, reviews), "form": form if can_schedule else None, "tasks": open_tasks[:20],
+        "page": page, "reviews": reviews, "form": form if can_schedule else None, "tasks": open_tasks[:20],
     })
 
 
