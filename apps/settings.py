@@ -149,13 +149,13 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-# Login attempts: after 5 failures for one email from one address (the connection's, so
-# behind a proxy: for that email), that pair waits 15 minutes.
+# Login attempts: after 5 failures for one email from one address, that pair waits 15 minutes.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "username"  # the log-in form's field, holding the email
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.login_email"
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.lockout.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -200,7 +200,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # A broker that is down or hangs fails a page's queueing in seconds, not minutes.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 2}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 2, "max_retries": 0,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -39,7 +39,7 @@ from apps.stack.models import (
 
 log = logging.getLogger(__name__)
 
-SWEEP_LIMIT = 5000  # probes claimed by one sweep; the next takes the rest
+SWEEP_LIMIT = 2000  # probes claimed by one sweep; the next takes the rest
 WORKERS = 128  # probes are I/O: threads wait on the network, so hanging targets wait side by side
 GRACE = timedelta(days=30)  # from asking the owner to flagging for removal
 PLANNED_REMOVAL = timedelta(days=30)  # from flagging to the planned removal date

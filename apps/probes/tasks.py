@@ -1,9 +1,14 @@
+import math
+
 from celery import shared_task
 
+from apps.lib.http import TOTAL_TIMEOUT
 from apps.probes import services
 
-# Above the HTTP client's own 20 s bound: a sweep of SWEEP_LIMIT probes on WORKERS threads.
-SOFT_LIMIT, HARD_LIMIT = 240, 300
+# A sweep of SWEEP_LIMIT probes on WORKERS threads, every one of them taking the HTTP client's
+# whole time bound, with a minute to spare for writing the results.
+SOFT_LIMIT = math.ceil(services.SWEEP_LIMIT / services.WORKERS) * TOTAL_TIMEOUT + 60
+HARD_LIMIT = SOFT_LIMIT + 60
 
 
 @shared_task(ignore_result=True, soft_time_limit=SOFT_LIMIT, time_limit=HARD_LIMIT)

@@ -99,7 +99,10 @@ class Dashboard:
     def radar(self) -> str:
         if not self.cache_key:
             return radar_svg(self.categories, self.rows)
-        return mark_safe(cache.get_or_set(f"radar:{self.cache_key}", lambda: radar_svg(self.categories, self.rows), 3600))
+        # Keyed by what it draws too: a renamed category, or a reused id, draws it anew.
+        drawn = hash((tuple((c.key, c.name) for c in self.categories), tuple(self.rows)))
+        key = f"radar:{self.cache_key}:{drawn}"
+        return mark_safe(cache.get_or_set(key, lambda: radar_svg(self.categories, self.rows), 3600))
 
     def cost_chart(self) -> str:
         bars = [(cover.category.name, cover.cost) for cover in self.cover]

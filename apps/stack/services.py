@@ -1,4 +1,4 @@
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.stack.models import FILTERS, Lifecycle, LifecycleTransition, StackEntry, Verdict
@@ -32,12 +32,15 @@ def entries_propose(tools, *, by, now=None) -> dict[int, StackEntry]:
     none yet."""
     now = now or timezone.now()
     entries = {entry.tool_id: entry for entry in StackEntry.objects.filter(tool__in=tools)}
-    new = StackEntry.objects.bulk_create(
-        StackEntry(tool=tool, team=getattr(by, "team", None)) for tool in tools if tool.pk not in entries
-    )
-    LifecycleTransition.objects.bulk_create(
-        LifecycleTransition(entry=entry, to_lifecycle=Lifecycle.PROPOSED, by=by, at=now) for entry in new
-    )
+    missing = [tool for tool in tools if tool.pk not in entries]
+    try:
+        with transaction.atomic():
+            new = StackEntry.objects.bulk_create(StackEntry(tool=tool, team=getattr(by, "team", None)) for tool in missing)
+            LifecycleTransition.objects.bulk_create(
+                LifecycleTransition(entry=entry, to_lifecycle=Lifecycle.PROPOSED, by=by, at=now) for entry in new
+            )
+    except IntegrityError:  # someone proposed one of them at the same moment: one at a time, then
+        new = [entry_propose(tool=tool, by=by, now=now)[0] for tool in missing]
     return entries | {entry.tool_id: entry for entry in new}
 
 

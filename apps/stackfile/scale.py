@@ -4,7 +4,7 @@ history and 30 days of raw results, and evaluations; then the two past annual re
 written with bulk inserts; the names are made up and deterministic."""
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -150,7 +150,7 @@ def past_reviews(now) -> None:
     for years_ago in (2, 1):
         year = now.year - years_ago
         review = Review.objects.filter(year=year).first() or Review.objects.create(
-            year=year, held_on=now.date().replace(year=year), status=Review.Status.CLOSED,
+            year=year, held_on=date(year, now.month, min(now.day, 28)), status=Review.Status.CLOSED,
             opened_at=now - timedelta(days=365 * years_ago), closed_at=now - timedelta(days=365 * years_ago),
         )
         ReviewItem.objects.bulk_create(

@@ -171,6 +171,8 @@ def test_a_long_agenda_band_shows_its_first_rows_and_pages_the_rest(lead_client,
     label, rows = biggest
     assert len(rows) > 25
     assert f'All {len(rows)} {label.lower()} tools' in page
+    agenda = page[page.index('id="agenda-title"'):]
+    assert rows[24].tool_name in agenda and rows[25].tool_name not in agenda  # 25 rows, the rest a click away
     band = lead_client.get(f"/reviews/{review.pk}/?band={slugify(label)}").content.decode()
     assert f"Page 1 of {(len(rows) + 49) // 50}" in band and rows[49].tool_name in band
     assert lead_client.get(f"/reviews/{review.pk}/?band=nonsense").status_code == 404

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import date
 
 import pytest
+from django.conf import settings
 
 from apps.catalog.models import Tool
 from apps.celery import app
@@ -23,7 +24,8 @@ PATIENCE = 5.0  # seconds a page may take with the broker gone
 
 @contextmanager
 def hanging_broker():
-    """A socket that accepts connections and never says a word."""
+    """A socket that accepts connections and never says a word; yields its port and the
+    connections it took."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(16)
@@ -39,7 +41,7 @@ def hanging_broker():
 
     threading.Thread(target=accept, daemon=True).start()
     try:
-        yield server.getsockname()[1]
+        yield server.getsockname()[1], held
     finally:
         stop.set()
         for connection in held:
@@ -53,26 +55,30 @@ def stopped_broker():
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()  # nothing listens there now
-    yield port
+    yield port, None
 
 
 @contextmanager
 def broker_at(port: int):
-    """Point the Celery app at redis://127.0.0.1:<port> with the production timeouts."""
-    from django.conf import settings as django_settings
+    """Point the Celery app at redis://127.0.0.1:<port>, with the timeouts production uses."""
+    from kombu import pools
 
+    options = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 2, "max_retries": 0}
+    assert {k: v for k, v in settings.CELERY_BROKER_TRANSPORT_OPTIONS.items() if k in options} in ({}, options)
     saved = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url = f"redis://127.0.0.1:{port}/0"
-    app.conf.broker_transport_options = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 2}
-    app.pool.force_close_all()
-    app._pool = None
+
+    def fresh_connections():
+        pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.broker_url, app.conf.broker_transport_options = f"redis://127.0.0.1:{port}/0", options
+    fresh_connections()
     try:
         yield
     finally:
         app.conf.broker_url, app.conf.broker_transport_options = saved
-        app.pool.force_close_all()
-        app._pool = None
-        assert django_settings.CELERY_BROKER_URL  # the settings themselves were never touched
+        fresh_connections()
 
 
 def timed(call):
@@ -90,9 +96,9 @@ def test_pages_answer_and_nothing_is_lost_without_a_broker(transactional_db, cat
     review.attendees.set([alice])
     item_decide(review.items.get(), decision="keep", rationale="In daily use", by=alice)
 
-    with broker() as port, broker_at(port):
+    with broker() as (port, taken), broker_at(port):
         for url in ["/", f"/stack/{entry.pk}/", "/reviews/", f"/reviews/{review.pk}/", "/findings/"]:
-            response, seconds = timed(lambda: lead_client.get(url))
+            response, seconds = timed(lambda url=url: lead_client.get(url))
             assert response.status_code == 200 and seconds < PATIENCE, (url, seconds)
 
         response, seconds = timed(lambda: lead_client.post(f"/stack/{entry.pk}/probe-now/", follow=True))
@@ -103,5 +109,7 @@ def test_pages_answer_and_nothing_is_lost_without_a_broker(transactional_db, cat
         assert seconds < PATIENCE
         assert "is closed" in response.content.decode()
 
+    if taken is not None:
+        assert taken, "the hanging broker was never asked"
     minutes = Notification.objects.get(key=f"review-minutes:{review.pk}")
     assert minutes.sent_at is None  # waiting in the outbox for the scheduled send, not lost
