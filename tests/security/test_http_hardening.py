@@ -100,3 +100,13 @@ def test_production_cookies_are_secure():
     out = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code], env=env,
                          capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "True", "True", "True", "True"]
+
+
+def test_the_lockout_counts_the_browser_s_address_behind_the_proxy(rf, settings):
+    from apps.accounts.lockout import client_address
+
+    request = rf.post("/accounts/login/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7")
+    settings.SECURE_PROXY_SSL_HEADER = None
+    assert client_address(request) == "10.0.0.2"  # no proxy in front: the header is anyone's to write
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert client_address(request) == "198.51.100.7"  # the address our proxy saw and appended
