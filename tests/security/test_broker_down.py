@@ -2,6 +2,7 @@
 answer within 5 seconds, "probe now" says the queue is unavailable, and an email queued by
 a state change stays in the outbox for the next scheduled send."""
 
+import os
 import socket
 import threading
 import time
@@ -65,19 +66,25 @@ def broker_at(port: int):
 
     options = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 2, "max_retries": 0}
     assert {k: v for k, v in settings.CELERY_BROKER_TRANSPORT_OPTIONS.items() if k in options} in ({}, options)
-    saved = app.conf.broker_url, app.conf.broker_transport_options
+    saved = app.conf.broker_url, app.conf.broker_transport_options, os.environ.get("CELERY_BROKER_URL")
 
     def fresh_connections():
         pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 
-    app.conf.broker_url, app.conf.broker_transport_options = f"redis://127.0.0.1:{port}/0", options
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
+    url = os.environ["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{port}/0"
+    app.conf.broker_url, app.conf.broker_transport_options = url, options
     fresh_connections()
     try:
         yield
     finally:
-        app.conf.broker_url, app.conf.broker_transport_options = saved
+        app.conf.broker_url, app.conf.broker_transport_options, environment = saved
+        if environment is None:
+            del os.environ["CELERY_BROKER_URL"]
+        else:
+            os.environ["CELERY_BROKER_URL"] = environment
         fresh_connections()
 
 
