@@ -5,6 +5,7 @@ and what was added, moved and removed since the last review."""
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.core.cache import cache
 from django.urls import reverse
@@ -67,11 +68,11 @@ class Dashboard:
     changes: "StackChanges | None" = None
     cache_key: str = ""  # set for evidence that never changes (a review's), to draw it once an hour
 
-    @property
+    @cached_property
     def in_use(self) -> list[ToolRow]:
         return [row for row in self.rows if row.in_use]
 
-    @property
+    @cached_property
     def cover(self) -> list[CategoryCover]:
         by_key = {c.key: CategoryCover(c) for c in self.categories}
         for row in self.rows:

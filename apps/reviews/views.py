@@ -125,8 +125,8 @@ def _meeting_context(item: ReviewItem, **extra) -> dict:
     }
 
 
-def _meeting_url(item: ReviewItem) -> str:
-    return reverse("review-meeting", kwargs={"pk": item.review_id}) + f"?n={item.position + 1}"
+def _meeting_url(review_id: int, position: int) -> str:
+    return reverse("review-meeting", kwargs={"pk": review_id}) + f"?n={position + 1}"
 
 
 @permission_required("reviews.change_reviewitem", raise_exception=True)
@@ -146,8 +146,8 @@ def review_meeting(request, pk):
         raise Http404("This review has no tools on its agenda.")
     form = DecisionForm(instance=item, initial={"decision": item.decision or None})
     context = _meeting_context(item, form=form)
-    context["previous_url"] = _meeting_url(ReviewItem(review_id=pk, position=item.position - 1)) if item.position else ""
-    context["next_url"] = (_meeting_url(ReviewItem(review_id=pk, position=item.position + 1))
+    context["previous_url"] = _meeting_url(pk, item.position - 1) if item.position else ""
+    context["next_url"] = (_meeting_url(pk, item.position + 1)
                            if item.position + 1 < context["total"] else "")
     return render(request, "reviews/meeting.html", context)
 
@@ -165,7 +165,7 @@ def item_decide_view(request, pk):
     if not wants_fragment(request):
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
-        return redirect(_meeting_url(item))
+        return redirect(_meeting_url(item.review_id, item.position))
     saved = form.is_valid()
     item.refresh_from_db()
     return render(request, "reviews/partials/decision.html", _meeting_context(item, form=form, saved=saved))
@@ -186,7 +186,7 @@ def item_filter(request, pk, name):
     elif not wants_fragment(request):
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     if not wants_fragment(request):
-        return redirect(_meeting_url(item))
+        return redirect(_meeting_url(item.review_id, item.position))
     context = _meeting_context(item)
     if not form.is_valid():
         context["filter_forms"][name] = form

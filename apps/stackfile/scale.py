@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from apps.accounts.models import Team, User
@@ -81,8 +82,6 @@ def _slots(categories):
 
 
 def _roles(users) -> None:
-    from django.contrib.auth.models import Group
-
     groups = {role: Group.objects.get(name=name) for role, name in GROUP_NAMES.items()}
     Membership = User.groups.through
     Membership.objects.bulk_create(

@@ -82,7 +82,8 @@ def faulty_server():
 
 @contextmanager
 def listener():
-    """A bare socket that counts the connections made to it (for 'no connection at all')."""
+    """A bare socket that takes connections and never answers: it counts them (for 'no
+    connection at all'), and stands in for a server that hangs."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(8)

@@ -104,13 +104,6 @@ def test_a_window_in_another_time_zone_is_asked_in_utc(replay):
     assert read(spec(url, now=paris)).activity_count == 2
 
 
-@pytest.mark.parametrize("folder", ["airflow-2.10.5-postgres-queued", "airflow-3.3.2-postgres-queued"])
-def test_without_the_state_filter_a_queued_run_would_hide_the_newest(folder):
-    """Why the driver filters by state: what the same servers answer without it."""
-    newest = json.loads(exchange(folder, "check-newest-any-state")["response"]["body"])
-    assert newest["dag_runs"][0]["start_date"] is None
-
-
 @pytest.mark.parametrize("folder", ["airflow-2.10.5", "airflow-3.3.2"])
 def test_a_wrong_password_is_a_permanent_error(replay, folder):
     # Airflow 3 refuses the token; Airflow 2 has no token endpoint and refuses the basic auth.

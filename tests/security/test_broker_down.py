@@ -4,7 +4,6 @@ a state change stays in the outbox for the next scheduled send."""
 
 import os
 import socket
-import threading
 import time
 from contextlib import contextmanager
 from datetime import date
@@ -19,35 +18,9 @@ from apps.probes.models import Probe
 from apps.reviews.models import Review
 from apps.reviews.services import item_decide, review_open
 from apps.stack.models import Lifecycle, StackEntry
+from tests.probes.stubs import listener  # accepts, never answers: a hanging broker
 
 PATIENCE = 5.0  # seconds a page may take with the broker gone
-
-
-@contextmanager
-def hanging_broker():
-    """A socket that accepts connections and never says a word; yields its port and the
-    connections it took."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    held, stop = [], threading.Event()
-
-    def accept():
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield server.getsockname()[1], held
-    finally:
-        stop.set()
-        for connection in held:
-            connection.close()
-        server.close()
 
 
 @contextmanager
@@ -95,7 +68,7 @@ def timed(call):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("broker", [stopped_broker, hanging_broker], ids=["stopped", "hanging"])
+@pytest.mark.parametrize("broker", [stopped_broker, listener], ids=["stopped", "hanging"])
 def test_pages_answer_and_nothing_is_lost_without_a_broker(transactional_db, catalog, lead_client, alice, bob, broker):
     entry = StackEntry.objects.create(tool=Tool.objects.get(name="MLflow"), lifecycle=Lifecycle.ADOPTED, owner=bob)
     Probe.objects.create(entry=entry, kind="heartbeat")
