@@ -217,6 +217,8 @@ CELERY_BEAT_SCHEDULE = {
     "rollup": {"task": "apps.probes.tasks.rollup", "schedule": crontab(minute=30, hour=3)},
     "trials": {"task": "apps.evaluations.tasks.refresh_trials", "schedule": crontab(minute=0, hour=6)},
     "review-reminders": {"task": "apps.reviews.tasks.send_reminders", "schedule": crontab(minute=5, hour=6)},
+    # After changes the linter runs at once; this catches what the clock alone changes.
+    "findings": {"task": "apps.findings.tasks.refresh", "schedule": crontab(minute="*/10")},
 }
 
 # Probes (used by the probe drivers): the networks they may reach, and the Fernet keys that

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from apps.accounts.models import Team, User
@@ -18,6 +19,12 @@ def needs_service(reason: str):
     if IN_CI:
         pytest.fail(f"CI must provide this: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with nothing cached, as a freshly started server does."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -96,6 +103,7 @@ def _plain_static_storage(settings):
 def big_stack(catalog, alice, bob):
     """200 stack entries across every category and lifecycle, with pain points and models."""
     from apps.catalog.models import Category, Tool
+    from apps.findings.services import refresh
     from apps.painpoints.models import PainPoint
     from apps.stack.models import Lifecycle, MLModel, StackEntry
 
@@ -123,4 +131,5 @@ def big_stack(catalog, alice, bob):
     MLModel.objects.bulk_create(
         MLModel(name=f"model-{n}", stage="production", serving=entries[n]) for n in range(10)
     )
+    refresh()  # as the worker does after a change
     return entries

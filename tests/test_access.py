@@ -15,7 +15,7 @@ LEAD_ONLY = {
     "entry-move", "entry-edit", "entry-filter", "stack-import", "token-list", "token-revoke",
     "entry-attest", "entry-probe-now",  # the owner may too
     "entry-probe", "decision-create", "decision-accept",
-    "review-open", "review-meeting", "review-keep-healthy", "review-close", "review-item-decide",
+    "review-schedule", "review-open", "review-meeting", "review-keep-healthy", "review-close", "review-item-decide",
     "review-item-filter", "task-done",  # the task's owner may too
 }
 EVALUATOR_WRITES = {

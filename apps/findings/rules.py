@@ -1,42 +1,24 @@
 """The stack linter: one function per rule code, each a rule of the seed applied to the stack.
 
 Findings are computed from what is stored, never typed in. `lint()` loads the stack once
-(a fixed handful of queries, whatever its size) and runs every rule over it.
+(a fixed handful of queries, whatever its size) and runs every rule over it; a background run
+keeps what it finds in the findings table for the pages to read (`services.refresh`).
 """
 
-from dataclasses import dataclass
-
-from django.urls import reverse
 from django.utils import timezone
 
-from apps.catalog.models import Category
 from apps.evaluations.models import DecisionRecord, Trial
-from apps.painpoints.models import PainPoint
-from apps.stack.models import IN_USE, Lifecycle, StackEntry, UsageState
+from apps.findings.models import Finding
+from apps.stack.models import IN_USE, Lifecycle, UsageState
 from apps.stack.selectors import StackState as Stack
 
 ORCHESTRATION = "pipeline-orchestration"
+NAMED = 5  # tools an overlap names; the rest are counted
 
 
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    message: str
-    entry: StackEntry | None = None
-    pain_point: PainPoint | None = None
-    category: Category | None = None
-
-    @property
-    def subject(self) -> str:
-        return str(self.entry or self.pain_point or self.category)
-
-    @property
-    def url(self) -> str:
-        if self.entry:
-            return reverse("entry-detail", kwargs={"pk": self.entry.pk})
-        if self.pain_point:
-            return reverse("painpoint-detail", kwargs={"pk": self.pain_point.pk})
-        return reverse("overview") + f"#cat-{self.category.key}"
+def found(code: str, message: str, **subject) -> Finding:
+    """A finding about `entry`, `pain_point` or `category`, not yet stored."""
+    return Finding(code=code, message=message, **subject)
 
 
 def overlap(stack: Stack):
@@ -45,20 +27,22 @@ def overlap(stack: Stack):
             continue
         tools = [e for e in stack.in_use() if category in e.tool.categories.all()]
         if len(tools) > category.max_adopted:
-            names = ", ".join(e.tool.name for e in tools)
+            names = ", ".join(e.tool.name for e in tools[:NAMED])
+            if len(tools) > NAMED:
+                names += f" and {len(tools) - NAMED} more"
             for entry in tools:
-                yield Finding(
+                yield found(
                     "overlap",
                     f"{category.name} has {len(tools)} tools in use ({names}) where the minimum stack "
                     f"has {category.max_adopted}: one {category.name.lower()} tool, not two (rule 3).",
-                    entry=entry,
+                    entry=entry, category=category,
                 )
 
 
 def no_pain(stack: Stack):
     for entry in stack.in_use():
         if not entry.pain_points.all():
-            yield Finding(
+            yield found(
                 "no-pain",
                 f"{entry.tool} is in use but answers no pain point: a tool is adopted only against "
                 "a pain point the team can name today (rule 1).",
@@ -70,7 +54,7 @@ def anticipated_only(stack: Stack):
     for entry in stack.in_use():
         pains = entry.pain_points.all()
         if pains and all(p.anticipated for p in pains):
-            yield Finding(
+            yield found(
                 "anticipated-only",
                 f"{entry.tool} answers only anticipated needs; an anticipated need never justifies "
                 "a tool, only a pain the team can name today (rule 1).",
@@ -83,7 +67,7 @@ def kubernetes_without_kubernetes(stack: Stack):
         return
     for entry in stack.entries:
         if entry.tool.kubernetes_native:
-            yield Finding(
+            yield found(
                 "kubernetes-without-kubernetes",
                 f"{entry.tool} is Kubernetes-native but the organisation does not operate "
                 "Kubernetes: such tools fit only where Kubernetes is already in place (rule 6).",
@@ -94,7 +78,7 @@ def kubernetes_without_kubernetes(stack: Stack):
 def discontinued(stack: Stack):
     for entry in stack.entries:
         if entry.tool.discontinued:
-            yield Finding(
+            yield found(
                 "discontinued",
                 f"{entry.tool} is discontinued by its vendor"
                 + (f" ({entry.tool.discontinued_note.rstrip('.')})" if entry.tool.discontinued_note else "")
@@ -106,7 +90,7 @@ def discontinued(stack: Stack):
 def no_owner(stack: Stack):
     for entry in stack.in_use():
         if entry.owner is None:
-            yield Finding(
+            yield found(
                 "no-owner",
                 f"{entry.tool} has no owner: each component of the stack needs a single owner (rule 3).",
                 entry=entry,
@@ -116,7 +100,7 @@ def no_owner(stack: Stack):
 def inactive_owner(stack: Stack):
     for entry in stack.in_use():
         if entry.owner is not None and not entry.owner.is_active:
-            yield Finding(
+            yield found(
                 "inactive-owner",
                 f"{entry.tool} is owned by {entry.owner}, who is no longer active: each component "
                 "needs a single owner who is still here (rule 3).",
@@ -130,12 +114,12 @@ def no_trigger(stack: Stack):
             continue
         for category in entry.tool.categories.all():
             if not category.in_minimum_stack and category.id not in stack.named_pain_categories:
-                yield Finding(
+                yield found(
                     "no-trigger",
                     f"{entry.tool} brings in {category.name.lower()}, which is beyond the minimum "
                     f"stack and needs its trigger: {category.trigger.rstrip('.').lower() or 'a named pain point'} "
                     "(rule 4). No pain point named today records it.",
-                    entry=entry,
+                    entry=entry, category=category,
                 )
 
 
@@ -146,7 +130,7 @@ def minimum_gap(stack: Stack):
     for category in stack.categories:
         if category.in_minimum_stack and category.id not in covered:
             count = stack.models_in_production
-            yield Finding(
+            yield found(
                 "minimum-gap",
                 f"{count} model{'s are' if count != 1 else ' is'} in production with no "
                 f"{category.name.lower()} tool in use: the minimum stack has one of each, and a model "
@@ -163,7 +147,7 @@ def parallel_orchestrator(stack: Stack):
         if entry.tool_id == existing.id:
             continue
         if any(c.key == ORCHESTRATION for c in entry.tool.categories.all()):
-            yield Finding(
+            yield found(
                 "parallel-orchestrator",
                 f"{entry.tool} would run beside {existing}, which the data team already runs: adding "
                 f"ML pipelines to {existing} is lower overhead than a parallel orchestrator (rule 6).",
@@ -174,7 +158,7 @@ def parallel_orchestrator(stack: Stack):
 def stale_pain(stack: Stack):
     for pain in stack.stale_pain_points:
         days = (timezone.now() - pain.created_at).days
-        yield Finding(
+        yield found(
             "stale-pain",
             f"“{pain.title}” has been open for {days} days with no tool evaluated against it: "
             "requirements come from pain points, so evaluate or dismiss it (rule 5).",
@@ -186,7 +170,7 @@ def unused(stack: Stack):
     for entry in stack.in_use():
         if entry.usage_state == UsageState.UNUSED:
             since = f" since {entry.last_activity_at:%-d %B %Y}" if entry.last_activity_at else ""
-            yield Finding(
+            yield found(
                 "unused",
                 f"{entry.tool} shows no activity{since}: remove what is no longer used; abandoned "
                 "tools are debt (rule 8).",
@@ -197,7 +181,7 @@ def unused(stack: Stack):
 def idle(stack: Stack):
     for entry in stack.in_use():
         if entry.usage_state == UsageState.IDLE:
-            yield Finding(
+            yield found(
                 "idle",
                 f"{entry.tool} has been quiet since {entry.last_activity_at:%-d %B %Y}; it becomes unused "
                 "if nothing happens, and the annual review removes what is unused (rule 8).",
@@ -209,7 +193,7 @@ def unknown(stack: Stack):
     for entry in stack.in_use():
         probe = getattr(entry, "probe", None)
         if entry.usage_state == UsageState.UNKNOWN and not (probe and probe.is_failing):
-            yield Finding(
+            yield found(
                 "unknown",
                 f"Nobody knows whether {entry.tool} is used: usage is measured, not remembered, so "
                 "give it a working probe (rule 8).",
@@ -221,7 +205,7 @@ def probe_failing(stack: Stack):
     for entry in stack.in_use():
         probe = getattr(entry, "probe", None)
         if probe is not None and probe.is_failing:
-            yield Finding(
+            yield found(
                 "probe-failing",
                 f"The probe of {entry.tool} has failed {probe.consecutive_failures} time"
                 f"{'s' if probe.consecutive_failures != 1 else ''} in a row ({probe.last_error}); until it "
@@ -234,7 +218,7 @@ def trial_overdue(stack: Stack):
     today = timezone.localdate()
     for trial in Trial.objects.filter(state=Trial.State.OVERDUE).select_related("entry__tool", "evaluation"):
         days = (today - trial.ends_on).days
-        yield Finding(
+        yield found(
             "trial-overdue",
             f"The {trial.entry.tool} trial of “{trial.evaluation}” is {days} day{'s' if days != 1 else ''} over its "
             f"{trial.time_box_days}-day time box: about one week per tool, then decide (rule 5).",
@@ -247,7 +231,7 @@ def revisit_overdue(stack: Stack):
         status=DecisionRecord.Status.ACCEPTED, revisit_by__lt=timezone.localdate()
     ).select_related("chosen__entry__tool", "evaluation__category")
     for record in records:
-        yield Finding(
+        yield found(
             "revisit-overdue",
             f"Decision {record.number} “{record.title}” was to be revisited by {record.revisit_by:%-d %B %Y}: "
             "integration fit and upkeep drift, so check it still holds (rule 8).",
@@ -283,15 +267,19 @@ STACK_WIDE = {"minimum-gap", "stale-pain", "revisit-overdue"}
 
 def lint(stack: Stack | None = None, *, entries_only: bool = False) -> list[Finding]:
     stack = stack or Stack.load()
-    return [
-        finding for code, (rule, _) in RULES.items()
-        if not (entries_only and code in STACK_WIDE) for finding in rule(stack)
-    ]
+    findings = []
+    for rank, (code, (rule, _)) in enumerate(RULES.items()):
+        if entries_only and code in STACK_WIDE:
+            continue
+        for finding in rule(stack):
+            finding.rank = rank
+            findings.append(finding)
+    return findings
 
 
 def by_entry(findings: list[Finding]) -> dict[int, list[Finding]]:
     grouped: dict[int, list[Finding]] = {}
     for finding in findings:
-        if finding.entry is not None:
-            grouped.setdefault(finding.entry.pk, []).append(finding)
+        if finding.entry_id is not None:
+            grouped.setdefault(finding.entry_id, []).append(finding)
     return grouped

@@ -1,19 +1,20 @@
+from django.db.models import Count
 from django.shortcuts import render
 
-from apps.findings.rules import RULES, lint
+from apps.findings.models import Finding, LinterRun
+from apps.findings.rules import RULES
 from apps.lib.pagination import paginate
 
 
 def finding_list(request):
-    """Every finding of the stack linter, grouped by rule; ?rule= narrows to one."""
-    findings = lint()
-    counts = {code: 0 for code in RULES}
-    for finding in findings:
-        counts[finding.code] += 1
+    """The findings of the linter's last run, in rule order; ?rule= narrows to one."""
+    counts = dict(Finding.objects.order_by().values_list("code").annotate(Count("id")))
     selected = request.GET.get("rule")
-    if selected in RULES:
-        findings = [f for f in findings if f.code == selected]
-    rules = [(code, title, counts[code]) for code, (_, title) in RULES.items()]
-    context = {"page": paginate(request, findings, per_page=50), "rules": rules,
-               "selected": selected if selected in RULES else None}
+    selected = selected if selected in RULES else None
+    findings = Finding.objects.select_related("entry__tool", "pain_point", "category")
+    if selected:
+        findings = findings.filter(code=selected)
+    rules = [(code, title, counts.get(code, 0)) for code, (_, title) in RULES.items()]
+    context = {"page": paginate(request, findings, per_page=50), "rules": rules, "selected": selected,
+               "run": LinterRun.objects.filter(pk=1).first()}
     return render(request, "findings/finding_list.html", context)

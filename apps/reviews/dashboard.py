@@ -3,17 +3,22 @@ tools by category against the minimum stack, cost per category, usage states, th
 and what was added, moved and removed since the last review."""
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
 from django.core.cache import cache
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
+from apps.catalog.models import Tool
+from apps.findings.models import Finding
 from apps.stack.models import IN_USE, Lifecycle, StackEntry, UsageState
-from apps.stack.selectors import CategoryRow
+from apps.stack.selectors import CURRENT, CategoryRow
 
 
 @dataclass(frozen=True)
@@ -37,20 +42,22 @@ class ToolRow:
         return self.lifecycle in IN_USE
 
 
-def rows_from_stack(stack, findings_by_entry: dict) -> list[ToolRow]:
+def live_rows(categories, profile) -> list[ToolRow]:
+    """Every current entry as the dashboard draws it, read as plain values: a few queries and
+    no model instances, whatever the size of the stack."""
+    key_of = {c.id: c.key for c in categories}
+    keys_of_tool: dict[int, list[str]] = {}
+    links = Tool.categories.through.objects.order_by("category__position", "category__name")
+    for tool_id, category_id in links.values_list("tool_id", "category_id"):
+        keys_of_tool.setdefault(tool_id, []).append(key_of[category_id])
+    findings = dict(Finding.objects.filter(entry__isnull=False).order_by().values_list("entry").annotate(Count("id")))
+    entries = StackEntry.objects.filter(lifecycle__in=CURRENT).values_list(
+        "pk", "tool_id", "tool__name", "lifecycle", "usage_state", "licence_per_month", "ops_hours_per_month"
+    )
     return [
-        ToolRow(e.pk, e.tool.name, tuple(c.key for c in e.tool.categories.all()), e.lifecycle, e.usage_state,
-                stack.profile.monthly_cost(e.licence_per_month, e.ops_hours_per_month),
-                len(findings_by_entry.get(e.pk, [])))
-        for e in stack.entries
-    ]
-
-
-def rows_from_review(items) -> list[ToolRow]:
-    return [
-        ToolRow(i.entry_id, i.tool_name, tuple(i.category_keys), i.lifecycle, i.usage_state, i.monthly_cost,
-                len(i.findings))
-        for i in items
+        ToolRow(pk, name, tuple(keys_of_tool.get(tool_id, ())), lifecycle, usage,
+                profile.monthly_cost(licence, hours), findings.get(pk, 0))
+        for pk, tool_id, name, lifecycle, usage, licence, hours in entries
     ]
 
 
@@ -66,7 +73,7 @@ class Dashboard:
     rows: list[ToolRow]
     categories: list
     changes: "StackChanges | None" = None
-    cache_key: str = ""  # set for evidence that never changes (a review's), to draw it once an hour
+    cache_key: str = ""  # names rows that never change (a review's evidence): the radar is drawn once an hour
 
     @cached_property
     def in_use(self) -> list[ToolRow]:
@@ -100,9 +107,8 @@ class Dashboard:
     def radar(self) -> str:
         if not self.cache_key:
             return radar_svg(self.categories, self.rows)
-        # Keyed by what it draws too: a renamed category, or a reused id, draws it anew.
-        drawn = hash((tuple((c.key, c.name) for c in self.categories), tuple(self.rows)))
-        key = f"radar:{self.cache_key}:{drawn}"
+        # Keyed by the categories too: a renamed one draws it anew.
+        key = f"radar:{self.cache_key}:{hash(tuple((c.key, c.name) for c in self.categories))}"
         return mark_safe(cache.get_or_set(key, lambda: radar_svg(self.categories, self.rows), 3600))
 
     def cost_chart(self) -> str:
@@ -143,29 +149,64 @@ def stack_changes(since, before: dict[int, tuple[str, str]], after: dict[int, tu
     return changes
 
 
-def live_dashboard(stack, findings_by_entry: dict) -> Dashboard:
+def live_dashboard(categories, profile) -> Dashboard:
     """The stack as it is now, compared with the evidence of the latest review opened."""
     from apps.reviews.models import Review
 
+    rows = live_rows(categories, profile)
     last = Review.objects.filter(opened_at__isnull=False).order_by("-opened_at").first()
     changes = None
     if last:
-        changes = stack_changes(last, _picture(last), {e.pk: (e.tool.name, e.lifecycle) for e in stack.entries})
-    return Dashboard(rows_from_stack(stack, findings_by_entry), stack.categories, changes)
+        changes = stack_changes(last, _picture(last), {row.entry_id: (row.name, row.lifecycle) for row in rows})
+    return Dashboard(rows, categories, changes)
 
 
-def review_dashboard(review, items, categories) -> Dashboard:
+def review_dashboard(review, categories) -> Dashboard:
     """The stack as the review froze it, compared with the review before."""
+    rows = frozen_evidence(review).rows
     changes = None
     if review.previous_id:
         changes = stack_changes(review.previous, _picture(review.previous),
-                                {i.entry_id: (i.tool_name, i.lifecycle) for i in items})
-    return Dashboard(rows_from_review(items), categories, changes, cache_key=f"review-{review.pk}")
+                                {row.entry_id: (row.name, row.lifecycle) for row in rows})
+    return Dashboard(rows, categories, changes, cache_key=_evidence_key(review))
+
+
+# A review's frozen evidence, as its page reads it -------------------------------------------------
+
+@dataclass(frozen=True)
+class Evidence:
+    rows: list[ToolRow]  # in agenda order
+    bands: list[tuple[str, list[int]]]  # (label, item ids in agenda order): each risk, other findings, healthy
+
+
+EVIDENCE_KEPT = 24 * 3600
+
+
+def frozen_evidence(review) -> Evidence:
+    """Read once and kept: what a review froze when it opened never changes."""
+    return cache.get_or_set(_evidence_key(review), lambda: _read_evidence(review), EVIDENCE_KEPT)
+
+
+def _evidence_key(review) -> str:
+    return f"review-evidence:{review.pk}:{review.opened_at.timestamp()}"
+
+
+def _read_evidence(review) -> Evidence:
+    from apps.reviews.services import RISK_LABELS
+
+    rows, bands = [], {}
+    items = review.items.order_by("position").values_list(
+        "pk", "entry_id", "tool_name", "category_keys", "lifecycle", "usage_state", "monthly_cost", "findings", "risks"
+    )
+    for pk, entry_id, name, keys, lifecycle, usage, cost, findings, risks in items:
+        rows.append(ToolRow(entry_id, name, tuple(keys), lifecycle, usage, cost, len(findings)))
+        label = RISK_LABELS[risks[0]] if risks else ("Other findings" if findings else "Healthy")
+        bands.setdefault(label, []).append(pk)
+    return Evidence(rows, list(bands.items()))
 
 
 def _picture(review) -> dict[int, tuple[str, str]]:
-    return {row["entry_id"]: (row["tool_name"], row["lifecycle"])
-            for row in review.items.values("entry_id", "tool_name", "lifecycle")}
+    return {row.entry_id: (row.name, row.lifecycle) for row in frozen_evidence(review).rows}
 
 
 # The radar -----------------------------------------------------------------------------------------
@@ -179,6 +220,7 @@ RINGS = [
     (Lifecycle.FLAGGED, 0.83, 1.0),
 ]
 SIZE, RADIUS = 640, 250  # the radius leaves room for the category names around the circle
+CELL_DOTS = 12  # a cell with more tools than this draws one numbered circle, linking to their list
 
 
 def radar_svg(categories, rows: list[ToolRow]) -> str:
@@ -212,6 +254,10 @@ def radar_svg(categories, rows: list[ToolRow]) -> str:
         inner, outer = ring_of[lifecycle]
         inner = max(inner, 0.12)
         start = -math.pi / 2 + index * sector
+        if len(tools) > CELL_DOTS:
+            parts.append(_cluster(_point(centre, (inner + outer) / 2 * RADIUS, start + sector / 2),
+                                  categories[index], lifecycle, tools))
+            continue
         tools.sort(key=lambda t: t.name.lower())
         label = len(tools) <= 4
         for n, tool in enumerate(tools):
@@ -229,6 +275,22 @@ def radar_svg(categories, rows: list[ToolRow]) -> str:
     label = escape(f"Radar of {placed} tools in {len(categories)} categories")
     return mark_safe(  # built from numbers and escaped names above
         f'<svg class="radar" viewBox="-110 0 {SIZE + 220} {SIZE}" role="img" aria-label="{label}">{"".join(parts)}</svg>'
+    )
+
+
+def _cluster(at: tuple[float, float], category, lifecycle: str, tools: list[ToolRow]) -> str:
+    """Too many tools for dots: their number, linking to the stack list of that category and ring."""
+    x, y = at
+    lifecycle = Lifecycle(lifecycle)
+    counts = Counter(tool.usage_state for tool in tools)
+    usage = ", ".join(f"{counts[state]} {state.label.lower()}" for state in UsageState if counts[state])
+    url = reverse("entry-list") + "?" + urlencode({"category": category.key, "lifecycle": lifecycle.value})
+    return format_html(
+        '<a href="{}" aria-label="{} {} tools in {}"><circle class="radar-cluster" cx="{}" cy="{}" r="15">'
+        '<title>{} {} tools in {} · usage {}</title></circle>'
+        '<text class="radar-count" x="{}" y="{}" text-anchor="middle">{}</text></a>',
+        url, len(tools), lifecycle.label.lower(), category.name, f"{x:.1f}", f"{y:.1f}",
+        len(tools), lifecycle.label.lower(), category.name, usage, f"{x:.1f}", f"{y + 4:.1f}", len(tools),
     )
 
 

@@ -4,6 +4,7 @@ from apps.reviews import views
 
 urlpatterns = [
     path("", views.review_list, name="review-list"),
+    path("schedule/", views.review_schedule, name="review-schedule"),
     path("<int:pk>/", views.review_detail, name="review-detail"),
     path("<int:pk>/open/", views.review_open_view, name="review-open"),
     path("<int:pk>/meeting/", views.review_meeting, name="review-meeting"),

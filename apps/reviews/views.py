@@ -14,7 +14,7 @@ from apps.catalog.models import Category
 from apps.lib.htmx import wants_fragment
 from apps.lib.pagination import paginate
 from apps.probes.selectors import sparkline
-from apps.reviews.dashboard import review_dashboard
+from apps.reviews.dashboard import frozen_evidence, review_dashboard
 from apps.reviews.forms import DecisionForm, ReviewForm
 from apps.reviews.models import Review, ReviewItem, Task
 from apps.reviews.services import (
@@ -32,19 +32,6 @@ from apps.stack.services import filter_record
 
 
 def review_list(request):
-    can_schedule = request.user.has_perm("reviews.add_review")
-    form = ReviewForm(request.POST or None)
-    if request.method == "POST":
-        if not can_schedule:
-            raise PermissionDenied
-        if form.is_valid():
-            review = form.save(commit=False)
-            review.created_by = request.user
-            review.save()
-            form.save_m2m()
-            messages.success(request, f"{review} is scheduled for {review.held_on:%-d %B %Y}; leads are reminded "
-                             "14 days and 1 day before.")
-            return redirect("review-detail", pk=review.pk)
     page = paginate(request, Review.objects.order_by("-year"))
     reviews = list(page.object_list)
     # Counted per review in two grouped queries (one join would multiply items by attendees).
@@ -59,39 +46,57 @@ def review_list(request):
         review.people = people.get(review.pk, 0)
     open_tasks = Task.objects.filter(done_on__isnull=True).select_related("entry__tool", "owner")
     return render(request, "reviews/review_list.html", {
-        "page": page, "reviews": reviews, "form": form if can_schedule else None, "tasks": open_tasks[:20],
+        "page": page, "reviews": reviews, "tasks": open_tasks[:20],
     })
 
 
-def agenda_bands(items: list[ReviewItem]) -> list[tuple[str, list[ReviewItem]]]:
-    """The agenda in bands, in its order: each risk, then other findings, then healthy."""
-    bands: dict[str, list[ReviewItem]] = {}
-    for item in items:
-        label = RISK_LABELS[item.risks[0]] if item.risks else ("Other findings" if item.findings else "Healthy")
-        bands.setdefault(label, []).append(item)
-    return list(bands.items())
+@permission_required("reviews.add_review", raise_exception=True)
+def review_schedule(request):
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        review = form.save(commit=False)
+        review.created_by = request.user
+        review.save()
+        form.save_m2m()
+        messages.success(request, f"{review} is scheduled for {review.held_on:%-d %B %Y}; leads are reminded "
+                         "14 days and 1 day before.")
+        return redirect("review-detail", pk=review.pk)
+    return render(request, "reviews/review_schedule.html", {"form": form})
 
 
 BAND_ROWS = 25  # rows of each agenda band on the review page; the rest a click away
+AGENDA_UNREAD = ["trend", "pain_points", "decision_record", "changes", "rationale", "category_names"]
 
 
 def review_detail(request, pk):
+    """The dashboard and the agenda by band, read from the frozen evidence; only the rows shown
+    are loaded."""
     review = get_object_or_404(Review.objects.select_related("previous", "closed_by"), pk=pk)
-    items = list(review.items.select_related("action_owner", "evaluation"))
-    bands = agenda_bands(items)
-    context = {
-        "review": review, "attendees": list(review.attendees.all()), "items": items,
-        "decided": sum(1 for i in items if i.decision), "bands": bands, "band_rows": f":{BAND_ROWS}", "band_limit": BAND_ROWS,
-    }
+    context = {"review": review, "attendees": list(review.attendees.all()), "total": 0}
+    if review.opened_at is None:
+        return render(request, "reviews/review_detail.html", context)
+    evidence = frozen_evidence(review)
+    bands = evidence.bands
     band = request.GET.get("band")
     if band:
-        chosen = [(label, rows) for label, rows in bands if slugify(label) == band]
-        if not chosen:
+        bands = [(label, ids) for label, ids in bands if slugify(label) == band]
+        if not bands:
             raise Http404("No such band on this agenda")
-        context["bands"] = chosen
-        context["band_page"] = paginate(request, chosen[0][1], per_page=50)
-    if items:
-        context["dashboard"] = review_dashboard(review, items, list(Category.objects.all()))
+        context["band_page"] = page = paginate(request, bands[0][1], per_page=50)
+        shown = {bands[0][0]: list(page.object_list)}
+    else:
+        shown = {label: ids[:BAND_ROWS] for label, ids in bands}
+    items = review.items.select_related("action_owner", "evaluation").defer(*AGENDA_UNREAD).in_bulk(
+        [pk for ids in shown.values() for pk in ids]
+    )
+    context.update({
+        "total": len(evidence.rows),
+        "decided": review.items.exclude(decision="").count(),
+        "bands": [(label, len(ids), [items[pk] for pk in shown[label]]) for label, ids in bands],
+        "band_limit": BAND_ROWS,
+    })
+    if evidence.rows:
+        context["dashboard"] = review_dashboard(review, list(Category.objects.all()))
         context["tasks"] = list(Task.objects.filter(item__review=review).select_related("entry__tool", "owner"))
     return render(request, "reviews/review_detail.html", context)
 

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, DecimalField, Prefetch, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.catalog.models import Category
@@ -99,17 +100,11 @@ class CategoryRow:
         return limit is not None and len(self.in_use) > limit
 
 
-def stack_by_category(state: StackState) -> list[CategoryRow]:
-    """Every category with its current entries; a tool in two categories is in both."""
-    rows = {category.id: CategoryRow(category) for category in state.categories}
-    for entry in state.entries:
-        for category in entry.tool.categories.all():
-            rows[category.id].entries.append(entry)
-    return list(rows.values())
-
-
-def monthly_cost(state: StackState) -> dict[str, Decimal]:
+def monthly_cost(profile: OrganisationProfile) -> dict[str, Decimal]:
     """The stack in use, a month: licences, engineer hours, and both priced together."""
-    licence = sum((e.licence_per_month for e in state.in_use()), Decimal("0"))
-    hours = sum((e.ops_hours_per_month for e in state.in_use()), Decimal("0"))
-    return {"licence": licence, "hours": hours, "total": state.profile.monthly_cost(licence, hours)}
+    zero = Value(Decimal("0"))
+    sums = StackEntry.objects.filter(lifecycle__in=IN_USE).aggregate(
+        licence=Coalesce(Sum("licence_per_month"), zero, output_field=DecimalField()),
+        hours=Coalesce(Sum("ops_hours_per_month"), zero, output_field=DecimalField()),
+    )
+    return {**sums, "total": profile.monthly_cost(sums["licence"], sums["hours"])}

@@ -10,7 +10,9 @@ from django.views.decorators.http import require_POST
 
 from apps.catalog.models import Category, Tool
 from apps.evaluations.models import DecisionRecord
-from apps.findings.rules import by_entry, lint
+from apps.findings.models import Finding
+from apps.findings.rules import STACK_WIDE
+from apps.findings.services import entry_refresh
 from apps.health.models import Heartbeat
 from apps.health.tasks import WORKER
 from apps.lib.htmx import wants_fragment
@@ -27,23 +29,28 @@ from apps.stack.models import (
     StackEntry,
     TransitionError,
 )
-from apps.stack.selectors import StackState, monthly_cost, stack_by_category
+from apps.stack.selectors import monthly_cost
 from apps.stack.services import entry_propose, filter_record
 from apps.stack.stages import stage_advice
 
+OVERVIEW_ROWS = 12  # tools a category shows on the overview; the stack list has the rest
+
 
 def overview(request):
-    stack = StackState.load()
-    findings = lint(stack)
-    findings_by_entry = by_entry(findings)
+    """The stack by category, from plain values and SQL sums; only the tools shown are loaded."""
+    categories = list(Category.objects.all())
+    profile = OrganisationProfile.load()
+    dashboard = live_dashboard(categories, profile)
+    shown = [row.entry_id for cover in dashboard.cover for row in cover.entries[:OVERVIEW_ROWS]]
+    in_production = MLModel.objects.filter(stage=MLModel.Stage.PRODUCTION).count()
     context = {
-        "rows": stack_by_category(stack),
-        "cost": monthly_cost(stack),
-        "advice": stage_advice(stack.models_in_production, stack.categories),
-        "findings": findings,
-        "findings_by_entry": findings_by_entry,
+        "rows": dashboard.cover,
+        "shown": StackEntry.objects.select_related("tool", "owner").in_bulk(shown),
+        "cost": monthly_cost(profile),
+        "advice": stage_advice(in_production, categories),
+        "findings": Finding.objects.count(),
         "heartbeat": Heartbeat.objects.filter(name=WORKER).first(),
-        "dashboard": live_dashboard(stack, findings_by_entry),
+        "dashboard": dashboard,
     }
     return render(request, "stack/overview.html", context)
 
@@ -79,7 +86,7 @@ def _load_entry(pk) -> StackEntry:
 
 
 def _entry_context(entry: StackEntry, user, **extra) -> dict:
-    findings = by_entry(lint(StackState.load(around=entry), entries_only=True)).get(entry.pk, [])
+    findings = list(entry.findings.exclude(code__in=STACK_WIDE))
     probe = getattr(entry, "probe", None)
     usage = {
         "probe": probe,
@@ -117,6 +124,7 @@ def entry_filter(request, pk, name):
     form = FilterVerdictForm(request.POST)
     if form.is_valid():
         filter_record(entry=entry, name=name, by=request.user, **form.cleaned_data)
+        entry_refresh(entry)
     entry = _load_entry(pk)
     context = _entry_context(entry, request.user)
     if not form.is_valid():
@@ -134,7 +142,7 @@ def entry_edit(request, pk):
     entry = get_object_or_404(StackEntry.objects.select_related("tool"), pk=pk)
     form = EntryDetailsForm(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        entry_refresh(form.save())
         if not wants_fragment(request):
             return redirect("entry-detail", pk=pk)
         return render(request, "stack/partials/entry_updated.html", _entry_context(_load_entry(pk), request.user, details_saved=True))
@@ -153,6 +161,7 @@ def entry_move(request, pk):
     except TransitionError as error:
         messages.error(request, f"{entry.tool} cannot move: " + " ".join(error.reasons))
     else:
+        entry_refresh(entry)
         messages.success(request, f"{entry.tool} is now {entry.get_lifecycle_display().lower()}.")
     if wants_fragment(request):
         return render(request, "stack/partials/entry_updated.html", _entry_context(_load_entry(pk), request.user))
@@ -165,6 +174,7 @@ def tool_propose(request, slug):
     tool = get_object_or_404(Tool, slug=slug)
     entry, created = entry_propose(tool=tool, by=request.user)
     if created:
+        entry_refresh(entry)
         messages.success(request, f"{tool} is proposed for the stack.")
     else:
         messages.info(request, f"{tool} is already on the stack ({entry.get_lifecycle_display().lower()}).")

@@ -1,5 +1,5 @@
 """A large organisation on top of the demo one, for benchmarks: `seed_demo --scale N` adds
-N-1 teams of 20 tools each, with owners, pain points, probes, a year of daily rolled-up probe
+N teams of 20 tools each, with owners, pain points, probes, a year of daily rolled-up probe
 history and 30 days of raw results, and evaluations; then the two past annual reviews. All
 written with bulk inserts; the names are made up and deterministic."""
 
@@ -30,10 +30,10 @@ BATCH = 5000
 
 @transaction.atomic
 def grow(scale: int, *, now, password: str) -> dict:
-    """Add scale-1 generated teams to the demo organisation; return what was made."""
+    """Add `scale` generated teams to the demo organisation; return what was made."""
     rng = random.Random(scale)
     categories = list(Category.objects.all())
-    teams = Team.objects.bulk_create(Team(name=f"Team {n:03}") for n in range(1, scale))
+    teams = Team.objects.bulk_create(Team(name=f"Team {n:03}") for n in range(1, scale + 1))
     hashed = make_password(password)
     users = User.objects.bulk_create(
         User(email=f"{kind}{n:03}@example.com", name=f"{kind.title()} {n:03}", team=team, password=hashed)

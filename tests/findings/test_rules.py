@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from apps.catalog.models import Tool
 from apps.findings.rules import lint
+from apps.findings.services import refresh
 from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, MLModel, OrganisationProfile, StackEntry
 
@@ -43,6 +44,19 @@ def test_two_trackers_in_use_overlap(catalog, alice):
     found = findings("overlap")
     assert {subject for subject, _ in found} == {"MLflow", "Weights & Biases"}
     assert "one experiment tracking tool, not two (rule 3)" in found[0][1]
+
+
+def test_a_crowded_category_names_five_tools_and_counts_the_rest(catalog):
+    from apps.catalog.models import Category
+
+    tracking = Category.objects.get(key="experiment-tracking")
+    for n in range(7):
+        tool = Tool.objects.create(name=f"Tracker {n}", slug=f"tracker-{n}", hosting="saas", complexity="low")
+        tool.categories.set([tracking])
+        entry(tool.name)
+    found = findings("overlap")
+    assert len(found) == 7
+    assert "7 tools in use (Tracker 0, Tracker 1, Tracker 2, Tracker 3, Tracker 4 and 2 more)" in found[0][1]
 
 
 def test_a_tracker_and_an_evaluated_candidate_do_not_overlap(catalog, alice):
@@ -222,12 +236,14 @@ def test_a_recent_or_evaluated_or_dismissed_pain_is_not(catalog):
 def test_the_findings_page_lists_and_filters_by_rule(viewer_client, catalog):
     entry("MLflow")
     entry("Seldon Core")
+    refresh()
     page = viewer_client.get("/findings/?rule=no-owner").content.decode()
     assert "MLflow" in page and "Seldon Core" in page and "kubernetes-without-kubernetes" not in page.split("<ul class=\"findings\">")[1]
 
 
 def test_findings_show_as_badges_on_the_entry_and_the_overview(viewer_client, catalog):
     seldon = entry("Seldon Core")
+    refresh()
     page = viewer_client.get(f"/stack/{seldon.pk}/").content.decode()
     assert "kubernetes-without-kubernetes" in page and "finding" in page
     overview = viewer_client.get("/").content.decode()

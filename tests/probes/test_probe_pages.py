@@ -115,10 +115,12 @@ def test_rotate_keys_re_encrypts_with_the_newest_key(probe, settings, capsys):
 
 
 def test_usage_findings(viewer_client, probe, entry):
+    from apps.findings.services import refresh
     from apps.stack.models import StackEntry
 
     StackEntry.objects.filter(pk=entry.pk).update(usage_state=UsageState.UNUSED)
     Probe.objects.filter(pk=probe.pk).update(consecutive_failures=4, last_error="timed out")
+    refresh()
     page = viewer_client.get("/findings/").content.decode()
     assert '<code class="rule-code">unused</code>' in page
     assert '<code class="rule-code">probe-failing</code>' in page and "timed out" in page

@@ -22,8 +22,8 @@ from apps.probes.models import Probe, ProbeResult
 from apps.probes.services import sweep
 from apps.stack.models import Lifecycle, StackEntry, UsageState
 from tests.conftest import needs_service
-from tests.health.test_worker import database_url
 from tests.probes.stubs import faulty_server
+from tests.workers import database_url
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,8 +23,7 @@ from apps.reviews.services import (
     review_open,
     review_reminders,
 )
-from apps.stack.models import Lifecycle, StackEntry, UsageState, Verdict
-from apps.stack.selectors import StackState
+from apps.stack.models import Lifecycle, OrganisationProfile, StackEntry, UsageState, Verdict
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -184,7 +183,7 @@ def test_the_minutes_in_markdown(stack, review, alice, bob):
 
 def test_the_radar_has_every_adopted_tool_linked_to_its_entry(stack, review, alice):
     review_open(review, by=alice, now=NOW)
-    svg = review_dashboard(review, list(review.items.all()), list(Category.objects.all())).radar()
+    svg = review_dashboard(review, list(Category.objects.all())).radar()
     for entry in StackEntry.objects.filter(lifecycle=Lifecycle.ADOPTED):
         assert f'href="/stack/{entry.pk}/"' in svg, entry.tool.name
     assert svg.count('class="radar-sector"') == 8
@@ -203,7 +202,7 @@ def test_changes_since_the_last_review(stack, alice, bob):
     second = Review.objects.create(year=2026, held_on=date(2026, 11, 20))
     review_open(second, by=alice, now=NOW)
     assert second.previous == first
-    changes = review_dashboard(second, list(second.items.all()), []).changes
+    changes = review_dashboard(second, []).changes
     assert [name for name, *_ in changes.added] == ["Qdrant"]
     assert [(name, before, after) for name, _, before, after in changes.moved] == [("Neptune", "Adopted", "Flagged for removal")]
     assert [(name, now) for name, _, now in changes.removed] == [("Feast", "Retired")]
@@ -218,8 +217,7 @@ def test_the_overview_compares_the_stack_with_the_last_review(stack, alice):
     review_open(Review.objects.create(year=2026, held_on=date(2026, 11, 20)), by=alice, now=NOW)
     stack["healthy"].move_to(Lifecycle.RETIRED, by=alice)
     add("Qdrant", lifecycle=Lifecycle.PROPOSED)
-    state = StackState.load()
-    changes = live_dashboard(state, {}).changes
+    changes = live_dashboard(list(Category.objects.all()), OrganisationProfile.load()).changes
     assert [c[0] for c in changes.added] == ["Qdrant"]
     assert [(c[0], c[2]) for c in changes.removed] == [("Prometheus", "Retired")]
 

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.reviews.dashboard import frozen_evidence
 from apps.reviews.models import Review
 from apps.reviews.services import item_decide, review_open
-from apps.reviews.views import agenda_bands
 from apps.stack.models import Lifecycle, StackEntry, UsageState
 from tests.reviews.test_review_flow import add
 
@@ -29,7 +29,7 @@ def opened(catalog, alice, bob):
 
 def test_a_lead_schedules_a_review(lead_client, alice, bob):
     day = timezone.localdate() + timedelta(days=30)
-    response = lead_client.post("/reviews/", {"year": day.year, "held_on": day.isoformat(), "attendees": [alice.pk, bob.pk]})
+    response = lead_client.post("/reviews/schedule/", {"year": day.year, "held_on": day.isoformat(), "attendees": [alice.pk, bob.pk]})
     review = Review.objects.get()
     assert response.url == f"/reviews/{review.pk}/"
     assert (review.held_on, review.status, set(review.attendees.all())) == (day, "scheduled", {alice, bob})
@@ -40,7 +40,7 @@ def test_a_lead_schedules_a_review(lead_client, alice, bob):
 def test_scheduling_says_what_is_wrong(lead_client, alice):
     Review.objects.create(year=2026, held_on=date(2026, 12, 1))
     past = timezone.localdate() - timedelta(days=1)
-    page = lead_client.post("/reviews/", {"year": 2026, "held_on": past.isoformat()}).content.decode()
+    page = lead_client.post("/reviews/schedule/", {"year": 2026, "held_on": past.isoformat()}).content.decode()
     assert "There is a review for this year already." in page
     assert "The date is in the past" in page
     assert Review.objects.count() == 1
@@ -49,7 +49,7 @@ def test_scheduling_says_what_is_wrong(lead_client, alice):
 def test_viewers_read_reviews_but_change_nothing(viewer_client, opened):
     assert viewer_client.get(f"/reviews/{opened.pk}/").status_code == 200
     assert viewer_client.get(f"/reviews/{opened.pk}/minutes/").status_code == 200
-    assert viewer_client.post("/reviews/", {"year": 2030, "held_on": "2030-01-01"}).status_code == 403
+    assert viewer_client.post("/reviews/schedule/", {"year": 2030, "held_on": "2030-01-01"}).status_code == 403
     assert viewer_client.get(f"/reviews/{opened.pk}/meeting/").status_code == 403
     item = opened.items.first()
     response = viewer_client.post(f"/reviews/items/{item.pk}/decide/", {"decision": "keep", "rationale": "x"}, headers=HTMX)
@@ -167,8 +167,8 @@ def test_the_review_list_stays_within_25_queries(lead_client, big_stack, alice, 
 def test_a_long_agenda_band_shows_its_first_rows_and_pages_the_rest(lead_client, big_stack, alice):
     review = review_open(Review.objects.create(year=2026, held_on=timezone.localdate()), by=alice)
     page = lead_client.get(f"/reviews/{review.pk}/").content.decode()
-    biggest = max(agenda_bands(list(review.items.all())), key=lambda band: len(band[1]))
-    label, rows = biggest
+    label, ids = max(frozen_evidence(review).bands, key=lambda band: len(band[1]))
+    rows = [review.items.get(pk=pk) for pk in ids[:50]] + [None] * (len(ids) - 50)
     assert len(rows) > 25
     assert f'All {len(rows)} {label.lower()} tools' in page
     agenda = page[page.index('id="agenda-title"'):]

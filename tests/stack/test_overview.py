@@ -22,7 +22,7 @@ def test_it_shows_the_stack_by_category_with_owner_and_cost(viewer_client, catal
     assert "no owner" in page
     assert "1,200" in page
     rows = {row.category.key: row for row in response.context["rows"]}
-    assert [e.tool.name for e in rows["experiment-tracking"].entries] == ["MLflow", "Weights & Biases"]
+    assert [row.name for row in rows["experiment-tracking"].entries] == ["MLflow", "Weights & Biases"]
     assert rows["model-serving"].entries == []
 
 

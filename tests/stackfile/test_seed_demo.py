@@ -37,16 +37,19 @@ def test_it_leaves_an_organisation_alone(db, capsys):
 
 
 def test_a_larger_organisation_for_benchmarks(db, capsys):
+    from apps.findings.models import Finding
     from apps.probes.models import ProbeDay, ProbeResult
     from apps.reviews.models import Review
 
     call_command("load_catalog", verbosity=0)
     call_command("seed_demo", scale=3)
-    assert "Scale 3: added 2 teams, 40 entries, 40 probes, 13,400 probe days" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Scale 3: added 3 teams, 60 entries, 60 probes, 20,100 probe days" in out
     generated = StackEntry.objects.filter(team__name__startswith="Team ")
-    assert generated.count() == 40 and generated.filter(lifecycle=Lifecycle.ADOPTED).count() == 28
-    assert ProbeDay.objects.filter(probe__entry__in=generated).count() == 40 * 335  # a year, rolled up
-    assert ProbeResult.objects.filter(probe__entry__in=generated).count() == 40 * 30 * 4  # 30 days, raw
+    assert generated.count() == 60 and generated.filter(lifecycle=Lifecycle.ADOPTED).count() == 42
+    assert ProbeDay.objects.filter(probe__entry__in=generated).count() == 60 * 335  # a year, rolled up
+    assert ProbeResult.objects.filter(probe__entry__in=generated).count() == 60 * 30 * 4  # 30 days, raw
+    assert f"The linter found {Finding.objects.count():,} findings" in out and Finding.objects.exists()
     year = timezone.now().year
     assert list(Review.objects.values_list("year", "status")) == [(year - 1, "closed"), (year - 2, "closed")]
     assert Review.objects.first().items.count() == StackEntry.objects.exclude(lifecycle="proposed").count()

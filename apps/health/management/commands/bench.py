@@ -138,7 +138,8 @@ def _time_pages(runs: int, Client) -> dict:
 
 
 def run_sweep(target: str) -> dict:
-    """Point every probe at the target (5 % of them at a URL that hangs) and run one sweep."""
+    """Point a full sweep's probes (SWEEP_LIMIT, 2,000) at the target, 5 % of them at a URL that
+    hangs, and run one sweep."""
     import resource
 
     from django.utils import timezone
@@ -146,9 +147,14 @@ def run_sweep(target: str) -> dict:
     from apps.lib.http import TOTAL_TIMEOUT
     from apps.probes import services
     from apps.probes.models import Probe
+    from apps.stack.models import IN_USE, Lifecycle, StackEntry
 
     now = timezone.now()
-    ids = list(Probe.objects.filter(entry__lifecycle__in=["adopted", "flagged", "evaluating"]).values_list("pk", flat=True))
+    ids = list(Probe.objects.order_by("pk").values_list("pk", flat=True)[:services.SWEEP_LIMIT])
+    # A sweep reads the tools in use or on trial: the proposed, retired and rejected ones among
+    # these are put in use, so that the sweep is a full one (the pages were timed before).
+    swept = [*IN_USE, Lifecycle.EVALUATING]
+    StackEntry.objects.filter(probe__in=ids).exclude(lifecycle__in=swept).update(lifecycle=Lifecycle.ADOPTED)
     hanging = set(ids[:: round(1 / HANGING_SHARE)])
     Probe.objects.filter(pk__in=ids).update(kind="http_json", enabled=True, next_run_at=now, params={"count_path": "n"})
     Probe.objects.filter(pk__in=hanging).update(url=f"{target}/hang")

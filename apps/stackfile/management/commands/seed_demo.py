@@ -10,6 +10,7 @@ from django.utils import timezone
 from apps.accounts.models import Team, User
 from apps.catalog.models import Category
 from apps.evaluations.models import DecisionRecord, Evaluation, Trial, TrialLogEntry
+from apps.findings.services import refresh
 from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, StackEntry
 from apps.stackfile.importer import import_stack
@@ -59,7 +60,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", type=int, default=1, metavar="N",
-                            help="1: the demo organisation; N: it and N-1 generated teams of 20 tools each "
+                            help="1: the demo organisation; N: it and N generated teams of 20 tools each "
                                  "(100 makes about 2,000 stack entries), for benchmarks.")
 
     def handle(self, *args, scale=1, **options):
@@ -82,6 +83,8 @@ class Command(BaseCommand):
             summary = ", ".join(f"{count:,} {what}" for what, count in made.items())
             self.stdout.write(f"Scale {scale}: added {summary} in {time.monotonic() - started:.0f} s.")
         past_reviews(timezone.now())
+        run = refresh()
+        self.stdout.write(f"The linter found {run.findings:,} findings in {run.seconds:.1f} s.")
 
 
 def backdate(now) -> None:

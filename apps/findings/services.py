@@ -1,0 +1,78 @@
+"""Keeping the findings table current. A run over the whole stack replaces every finding; an
+entry's own findings are redone at once when the entry is edited, so its page shows the result
+of the edit; and a change anywhere in what the rules read asks for a run in the background."""
+
+import logging
+import time
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.findings.models import Finding, LinterRun
+from apps.findings.rules import STACK_WIDE, lint
+from apps.stack.models import StackEntry
+from apps.stack.selectors import StackState
+
+log = logging.getLogger(__name__)
+LOST_AFTER = timedelta(minutes=5)  # a run asked for this long ago and never started is asked for again
+LOCK = 0x5714D  # the advisory lock PostgreSQL holds while findings are replaced
+
+
+def refresh(now=None) -> LinterRun:
+    """Lint the whole stack and store what it finds in place of the last run's findings. A
+    finding that still holds keeps the time it was first found."""
+    LinterRun.load()
+    LinterRun.objects.filter(pk=1).update(requested_at=None)  # a change from now on asks again
+    started = time.monotonic()
+    now = now or timezone.now()
+    findings = lint(StackState.load(now=now))
+    with transaction.atomic():
+        _replace(Finding.objects.all(), findings, now)
+        LinterRun.objects.filter(pk=1).update(
+            finished_at=now, seconds=time.monotonic() - started, findings=len(findings)
+        )
+    return LinterRun.load()
+
+
+def entry_refresh(entry: StackEntry, now=None) -> list[Finding]:
+    """Redo the findings about one entry now; its neighbours' wait for the next run, which
+    this asks for."""
+    now = now or timezone.now()
+    findings = [f for f in lint(StackState.load(now=now, around=entry), entries_only=True) if f.entry_id == entry.pk]
+    with transaction.atomic():
+        _replace(Finding.objects.filter(entry=entry).exclude(code__in=STACK_WIDE), findings, now)
+    request_refresh()
+    return findings
+
+
+def _replace(stored, findings: list[Finding], now) -> None:
+    if connection.vendor == "postgresql":  # SQLite runs one writer at a time anyway
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+    first_found = {f.key: f.found_at for f in stored.only("code", "entry", "pain_point", "category", "found_at")}
+    stored.delete()
+    for finding in findings:
+        finding.found_at = first_found.get(finding.key, now)
+    Finding.objects.bulk_create(findings, batch_size=1000)
+
+
+def request_refresh() -> None:
+    """Ask for a run once the current transaction commits; many changes in a row ask once."""
+    transaction.on_commit(_queue_run)
+
+
+def _queue_run():
+    from apps.findings.tasks import refresh as refresh_task
+
+    now = timezone.now()
+    LinterRun.load()
+    asked = LinterRun.objects.filter(Q(requested_at__isnull=True) | Q(requested_at__lt=now - LOST_AFTER), pk=1)
+    if not asked.update(requested_at=now):
+        return  # a run is queued and will see this change
+    try:
+        refresh_task.apply_async(retry=False)
+    except Exception:  # the broker is down: the beat schedule runs the linter later
+        LinterRun.objects.filter(pk=1).update(requested_at=None)
+        log.warning("Could not queue a linter run; the next scheduled run finds this change.")
