@@ -24,7 +24,11 @@ def needs_service(reason: str):
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with nothing cached, as a freshly started server does."""
+    from apps.reviews.dashboard import _frozen_evidence, _live_dashboard
+
     cache.clear()
+    _live_dashboard.cache_clear()
+    _frozen_evidence.cache_clear()
 
 
 @pytest.fixture

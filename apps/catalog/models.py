@@ -87,6 +87,7 @@ class Tool(models.Model):
 
     class Meta:
         ordering = [Lower("name")]
+        indexes = [models.Index(Lower("name"), name="tool_name_sorted")]  # the catalogue's and the stack's order
 
     def __str__(self):
         return self.name

@@ -12,7 +12,7 @@ def tool_list(request):
     tools = Tool.objects.prefetch_related("categories").select_related("stack_entry").order_by("name")
     if selected:
         tools = tools.filter(categories=selected)
-    context = {"categories": categories, "selected": selected, "page": paginate(request, tools, per_page=48)}
+    context = {"categories": categories, "selected": selected, "page": paginate(request, tools, per_page=24)}
     return render_page_or_fragment(
         request, "catalog/tool_list.html", "catalog/partials/tool_results.html", context
     )

@@ -29,7 +29,10 @@ TRIALS = Prefetch("trials", queryset=Trial.objects.select_related("entry__tool",
 
 
 def evaluation_list(request):
-    evaluations = Evaluation.objects.select_related("category", "created_by").prefetch_related(TRIALS)
+    shortlist = Prefetch("trials", queryset=Trial.objects.select_related("entry__tool").only(
+        "evaluation_id", "state", "start_on", "entry__tool__name"
+    ))
+    evaluations = Evaluation.objects.select_related("category").prefetch_related(shortlist)
     return render(request, "evaluations/evaluation_list.html", {"page": paginate(request, evaluations)})
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.findings.models import Finding, LinterRun
 from apps.findings.rules import STACK_WIDE, lint
-from apps.stack.models import StackEntry
+from apps.stack.models import StackEntry, StackVersion
 from apps.stack.selectors import StackState
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ def refresh(now=None) -> LinterRun:
         LinterRun.objects.filter(pk=1).update(
             finished_at=now, seconds=time.monotonic() - started, findings=len(findings)
         )
+        transaction.on_commit(StackVersion.bump)  # the overview counts findings per tool
     return LinterRun.load()
 
 
@@ -43,6 +44,7 @@ def entry_refresh(entry: StackEntry, now=None) -> list[Finding]:
     findings = [f for f in lint(StackState.load(now=now, around=entry), entries_only=True) if f.entry_id == entry.pk]
     with transaction.atomic():
         _replace(Finding.objects.filter(entry=entry).exclude(code__in=STACK_WIDE), findings, now)
+        transaction.on_commit(StackVersion.bump)
     request_refresh()
     return findings
 
@@ -73,6 +75,6 @@ def _queue_run():
         return  # a run is queued and will see this change
     try:
         refresh_task.apply_async(retry=False)
-    except Exception:  # the broker is down: the beat schedule runs the linter later
-        LinterRun.objects.filter(pk=1).update(requested_at=None)
+    except Exception:  # the broker is down: the request stands, so the changes after this one
+        # do not wait on the broker too; it is asked again after LOST_AFTER, or a scheduled run comes
         log.warning("Could not queue a linter run; the next scheduled run finds this change.")

@@ -1,5 +1,7 @@
-"""What the rules read: a change to any of it asks for a linter run once it commits."""
+"""What the rules and the overview read: a change to any of it, once it commits, asks for a
+linter run and moves the stack to its next version."""
 
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from apps.accounts.models import User
@@ -8,10 +10,15 @@ from apps.evaluations.models import DecisionRecord, Trial
 from apps.findings.services import request_refresh
 from apps.painpoints.models import PainPoint
 from apps.probes.models import Probe
-from apps.stack.models import MLModel, OrganisationProfile, StackEntry
+from apps.reviews.models import Review
+from apps.stack.models import MLModel, OrganisationProfile, StackEntry, StackVersion
 
-READ_BY_RULES = [StackEntry, Tool, Category, PainPoint, Trial, DecisionRecord, OrganisationProfile, MLModel,
-                 Probe, User]
+CATEGORIES_OF_TOOLS, PAIN_POINTS_OF_ENTRIES = Tool.categories.through, StackEntry.pain_points.through
+READ_BY_RULES = {StackEntry, Tool, Category, PainPoint, Trial, DecisionRecord, OrganisationProfile, MLModel, Probe,
+                 User, CATEGORIES_OF_TOOLS, PAIN_POINTS_OF_ENTRIES}
+# The overview's summary (apps.reviews.dashboard.live_dashboard); its findings per tool move
+# the version when a linter run stores them.
+READ_BY_OVERVIEW = {StackEntry, Tool, Category, OrganisationProfile, Review, CATEGORIES_OF_TOOLS}
 
 
 def changed(sender, raw=False, update_fields=None, action="post_", **kwargs):
@@ -19,12 +26,16 @@ def changed(sender, raw=False, update_fields=None, action="post_", **kwargs):
         return  # a fixture being loaded, or a link about to change
     if sender is User and update_fields and set(update_fields) <= {"last_login", "password"}:
         return  # a log-in
-    request_refresh()
+    if sender in READ_BY_RULES:
+        request_refresh()
+    if sender in READ_BY_OVERVIEW:
+        transaction.on_commit(StackVersion.bump)
 
 
 def connect():
-    for model in READ_BY_RULES:
-        post_save.connect(changed, sender=model, dispatch_uid=f"findings-saved-{model.__name__}")
-        post_delete.connect(changed, sender=model, dispatch_uid=f"findings-deleted-{model.__name__}")
-    for through in (StackEntry.pain_points.through, Tool.categories.through):
-        m2m_changed.connect(changed, sender=through, dispatch_uid=f"findings-linked-{through.__name__}")
+    for model in READ_BY_RULES | READ_BY_OVERVIEW:
+        if model in (CATEGORIES_OF_TOOLS, PAIN_POINTS_OF_ENTRIES):
+            m2m_changed.connect(changed, sender=model, dispatch_uid=f"stack-linked-{model.__name__}")
+        else:
+            post_save.connect(changed, sender=model, dispatch_uid=f"stack-saved-{model.__name__}")
+            post_delete.connect(changed, sender=model, dispatch_uid=f"stack-deleted-{model.__name__}")

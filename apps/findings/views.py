@@ -15,6 +15,6 @@ def finding_list(request):
     if selected:
         findings = findings.filter(code=selected)
     rules = [(code, title, counts.get(code, 0)) for code, (_, title) in RULES.items()]
-    context = {"page": paginate(request, findings, per_page=50), "rules": rules, "selected": selected,
+    context = {"page": paginate(request, findings), "rules": rules, "selected": selected,
                "run": LinterRun.objects.filter(pk=1).first()}
     return render(request, "findings/finding_list.html", context)

@@ -61,6 +61,7 @@ class PainPoint(models.Model):
     class Meta:
         ordering = ["-created_at", "title"]
         indexes = [
+            models.Index(fields=["-created_at", "title"]),  # the list's order
             models.Index(fields=["status", "-created_at"]),
             models.Index(fields=["severity", "-created_at"]),
         ]

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.lib.htmx import render_page_or_fragment, wants_fragment
 from apps.lib.pagination import paginate
@@ -12,21 +12,24 @@ from apps.painpoints.services import pain_point_log
 
 
 def painpoint_list(request, form=None):
-    """Pain points, filtered in place (htmx) with the filters in the URL; the log form on top."""
+    """Pain points, filtered in place (htmx) with the filters in the URL. The log form on top
+    is fetched when it is opened, or shown with its errors after a plain POST."""
     filters = PainPointFilterForm(request.GET)
     pain_points = filters.filter(PainPoint.objects.select_related("category", "team", "reported_by"))
-    if form is None and request.user.has_perm("painpoints.add_painpoint"):
-        form = PainPointLogForm()
     context = {"filters": filters, "page": paginate(request, pain_points), "form": form}
     return render_page_or_fragment(
         request, "painpoints/painpoint_list.html", "painpoints/partials/list.html", context
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @permission_required("painpoints.add_painpoint", raise_exception=True)
 def painpoint_create(request):
-    """Log a pain point. htmx gets a fresh form and the new row; a plain POST is redirected."""
+    """Log a pain point. GET gives the form (to htmx, the bare form); after a POST, htmx gets a
+    fresh form and the new row, and a plain POST is redirected."""
+    if request.method == "GET":
+        template = "painpoints/partials/log_form.html" if wants_fragment(request) else "painpoints/painpoint_new.html"
+        return render(request, template, {"form": PainPointLogForm()})
     form = PainPointLogForm(request.POST)
     if not form.is_valid():
         if wants_fragment(request):

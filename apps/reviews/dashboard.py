@@ -6,7 +6,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.core.cache import cache
 from django.db.models import Count
@@ -15,9 +15,17 @@ from django.utils.html import escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
-from apps.catalog.models import Tool
+from apps.catalog.models import Category, Tool
 from apps.findings.models import Finding
-from apps.stack.models import IN_USE, Lifecycle, StackEntry, UsageState
+from apps.reviews.models import Review, ReviewItem
+from apps.stack.models import (
+    IN_USE,
+    Lifecycle,
+    OrganisationProfile,
+    StackEntry,
+    StackVersion,
+    UsageState,
+)
 from apps.stack.selectors import CURRENT, CategoryRow
 
 
@@ -90,7 +98,7 @@ class Dashboard:
                 by_key[row.category_keys[0]].cost += row.monthly_cost
         return list(by_key.values())
 
-    @property
+    @cached_property
     def usage_counts(self) -> list[tuple[str, str, int]]:
         """(state, label, tools in use in that state), unused first."""
         order = [UsageState.UNUSED, UsageState.UNKNOWN, UsageState.IDLE, UsageState.ACTIVE]
@@ -104,6 +112,7 @@ class Dashboard:
     def monthly_cost(self) -> Decimal:
         return sum((row.monthly_cost for row in self.in_use), Decimal("0"))
 
+    @cached_property
     def radar(self) -> str:
         if not self.cache_key:
             return radar_svg(self.categories, self.rows)
@@ -111,6 +120,7 @@ class Dashboard:
         key = f"radar:{self.cache_key}:{hash(tuple((c.key, c.name) for c in self.categories))}"
         return mark_safe(cache.get_or_set(key, lambda: radar_svg(self.categories, self.rows), 3600))
 
+    @cached_property
     def cost_chart(self) -> str:
         bars = [(cover.category.name, cover.cost) for cover in self.cover]
         keys = {c.key for c in self.categories}
@@ -149,11 +159,16 @@ def stack_changes(since, before: dict[int, tuple[str, str]], after: dict[int, tu
     return changes
 
 
-def live_dashboard(categories, profile) -> Dashboard:
-    """The stack as it is now, compared with the evidence of the latest review opened."""
-    from apps.reviews.models import Review
+def live_dashboard() -> Dashboard:
+    """The stack as it is now, compared with the evidence of the latest review opened. Worked
+    out once per version of the stack (apps.findings.signals moves it) and kept in the process."""
+    return _live_dashboard(StackVersion.current())
 
-    rows = live_rows(categories, profile)
+
+@lru_cache(maxsize=2)
+def _live_dashboard(version: int) -> Dashboard:
+    categories = list(Category.objects.all())
+    rows = live_rows(categories, OrganisationProfile.load())
     last = Review.objects.filter(opened_at__isnull=False).order_by("-opened_at").first()
     changes = None
     if last:
@@ -168,7 +183,7 @@ def review_dashboard(review, categories) -> Dashboard:
     if review.previous_id:
         changes = stack_changes(review.previous, _picture(review.previous),
                                 {row.entry_id: (row.name, row.lifecycle) for row in rows})
-    return Dashboard(rows, categories, changes, cache_key=_evidence_key(review))
+    return Dashboard(rows, categories, changes, cache_key=f"review-{review.pk}-{review.opened_at.timestamp()}")
 
 
 # A review's frozen evidence, as its page reads it -------------------------------------------------
@@ -179,26 +194,20 @@ class Evidence:
     bands: list[tuple[str, list[int]]]  # (label, item ids in agenda order): each risk, other findings, healthy
 
 
-EVIDENCE_KEPT = 24 * 3600
-
-
 def frozen_evidence(review) -> Evidence:
-    """Read once and kept: what a review froze when it opened never changes."""
-    return cache.get_or_set(_evidence_key(review), lambda: _read_evidence(review), EVIDENCE_KEPT)
+    """Read once and kept in the process: what a review froze when it opened never changes."""
+    return _frozen_evidence(review.pk, review.opened_at)
 
 
-def _evidence_key(review) -> str:
-    return f"review-evidence:{review.pk}:{review.opened_at.timestamp()}"
-
-
-def _read_evidence(review) -> Evidence:
+@lru_cache(maxsize=8)
+def _frozen_evidence(review_id: int, opened_at) -> Evidence:
     from apps.reviews.services import RISK_LABELS
 
     rows, bands = [], {}
-    items = review.items.order_by("position").values_list(
+    items = ReviewItem.objects.filter(review_id=review_id).order_by("position")
+    for pk, entry_id, name, keys, lifecycle, usage, cost, findings, risks in items.values_list(
         "pk", "entry_id", "tool_name", "category_keys", "lifecycle", "usage_state", "monthly_cost", "findings", "risks"
-    )
-    for pk, entry_id, name, keys, lifecycle, usage, cost, findings, risks in items:
+    ):
         rows.append(ToolRow(entry_id, name, tuple(keys), lifecycle, usage, cost, len(findings)))
         label = RISK_LABELS[risks[0]] if risks else ("Other findings" if findings else "Healthy")
         bands.setdefault(label, []).append(pk)

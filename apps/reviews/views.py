@@ -64,7 +64,7 @@ def review_schedule(request):
     return render(request, "reviews/review_schedule.html", {"form": form})
 
 
-BAND_ROWS = 25  # rows of each agenda band on the review page; the rest a click away
+BAND_ROWS = 10  # rows of each agenda band on the review page; the rest a click away
 AGENDA_UNREAD = ["trend", "pain_points", "decision_record", "changes", "rationale", "category_names"]
 
 

@@ -405,3 +405,23 @@ class OrganisationProfile(models.Model):
     def monthly_cost(self, licence: Decimal, hours: Decimal) -> Decimal:
         """A tool's monthly cost: its licence plus its upkeep at the engineer's hourly cost."""
         return licence + hours * self.engineer_hourly_cost
+
+
+class StackVersion(models.Model):
+    """Counts the changes to what the overview and the linter read (one row): a summary of the
+    whole stack is worked out once per version, not on every page."""
+
+    number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"Stack version {self.number}"
+
+    @classmethod
+    def current(cls) -> int:
+        """The version (its row is made by a migration; the next change remakes it if missing)."""
+        return cls.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+
+    @classmethod
+    def bump(cls) -> None:
+        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1):
+            cls.objects.get_or_create(pk=1, defaults={"number": 1})

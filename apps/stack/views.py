@@ -33,21 +33,21 @@ from apps.stack.selectors import monthly_cost
 from apps.stack.services import entry_propose, filter_record
 from apps.stack.stages import stage_advice
 
-OVERVIEW_ROWS = 12  # tools a category shows on the overview; the stack list has the rest
+OVERVIEW_ROWS = 5  # tools a category shows on the overview; its stack list has the rest
 
 
 def overview(request):
     """The stack by category, from plain values and SQL sums; only the tools shown are loaded."""
-    categories = list(Category.objects.all())
-    profile = OrganisationProfile.load()
-    dashboard = live_dashboard(categories, profile)
-    shown = [row.entry_id for cover in dashboard.cover for row in cover.entries[:OVERVIEW_ROWS]]
+    dashboard = live_dashboard()
+    shown = StackEntry.objects.select_related("tool", "owner").in_bulk(
+        [row.entry_id for cover in dashboard.cover for row in cover.entries[:OVERVIEW_ROWS]]
+    )
     in_production = MLModel.objects.filter(stage=MLModel.Stage.PRODUCTION).count()
     context = {
-        "rows": dashboard.cover,
-        "shown": StackEntry.objects.select_related("tool", "owner").in_bulk(shown),
-        "cost": monthly_cost(profile),
-        "advice": stage_advice(in_production, categories),
+        "rows": [(cover, [(shown[row.entry_id], row.findings) for row in cover.entries[:OVERVIEW_ROWS]
+                          if row.entry_id in shown]) for cover in dashboard.cover],
+        "cost": monthly_cost(OrganisationProfile.load()),
+        "advice": stage_advice(in_production, dashboard.categories),
         "findings": Finding.objects.count(),
         "heartbeat": Heartbeat.objects.filter(name=WORKER).first(),
         "dashboard": dashboard,
@@ -200,7 +200,10 @@ def profile(request):
 
 def model_list(request):
     """Each ML model's deployment path, gaps marked (seed rule 9)."""
-    models = MLModel.objects.select_related(
-        "team", "owner", "tracker__tool", "registry__tool", "serving__tool", "monitoring__tool"
+    # The four links of the path are fetched apart: a ten-table join takes PostgreSQL longer to
+    # plan than to run.
+    with_tool = StackEntry.objects.select_related("tool")
+    models = MLModel.objects.select_related("team", "owner").prefetch_related(
+        *(Prefetch(link, queryset=with_tool) for link in ("tracker", "registry", "serving", "monitoring"))
     ).order_by("name")
     return render(request, "stack/model_list.html", {"page": paginate(request, models)})

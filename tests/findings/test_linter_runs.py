@@ -113,16 +113,23 @@ def test_a_run_asked_for_long_ago_and_never_started_is_asked_for_again(catalog, 
     assert len(queued) == 1
 
 
-def test_a_broker_that_is_down_leaves_the_run_to_the_schedule(catalog, monkeypatch, caplog, django_capture_on_commit_callbacks):
+def test_a_broker_that_is_down_is_asked_once_and_the_run_left_to_the_schedule(
+    catalog, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    attempts = []
+
     def down(**options):
+        attempts.append(options)
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
 
     monkeypatch.setattr(tasks.refresh, "apply_async", down)
     with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
         mlflow = adopt("MLflow")
-    assert StackEntry.objects.filter(pk=mlflow.pk).exists()  # the change itself stands
-    assert LinterRun.load().requested_at is None  # the next change asks again
-    assert "next scheduled run" in caplog.text
+        adopt("Prometheus")  # a second change does not wait on the broker again
+    assert StackEntry.objects.filter(pk=mlflow.pk).exists()  # the changes themselves stand
+    assert len(attempts) == 1 and "next scheduled run" in caplog.text
+    refresh()  # the scheduled run
+    assert LinterRun.load().requested_at is None and Finding.objects.filter(entry=mlflow).exists()
 
 
 @pytest.mark.slow

@@ -41,11 +41,22 @@ def test_a_plain_post_with_errors_shows_the_whole_page(lead_client, db):
     assert "<nav" in page and "This field is required." in page
 
 
+def test_the_log_form_is_fetched_when_it_is_opened(lead_client, db):
+    page = lead_client.get("/pain-points/").content.decode()
+    assert "Log a pain point" in page and 'hx-get="/pain-points/new/" hx-trigger="toggle once"' in page
+    assert "log-form" not in page  # not drawn until someone opens it
+    fragment = lead_client.get("/pain-points/new/", headers={"HX-Request": "true"}).content.decode()
+    assert fragment.lstrip().startswith('<form id="log-form"') and "<nav" not in fragment
+    whole = lead_client.get("/pain-points/new/").content.decode()  # without JavaScript: a page of its own
+    assert "<nav" in whole and 'id="log-form"' in whole
+
+
 def test_viewers_see_the_list_and_no_form(viewer_client, db):
     PainPoint.objects.create(title="Slow retraining", evidence="weekly")
     page = viewer_client.get("/pain-points/").content.decode()
     assert "Slow retraining" in page
     assert "log-form" not in page and "Log a pain point" not in page
+    assert viewer_client.get("/pain-points/new/").status_code == 403
 
 
 def test_filters_narrow_the_list_in_place_and_live_in_the_url(viewer_client, catalog):

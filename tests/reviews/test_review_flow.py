@@ -23,7 +23,7 @@ from apps.reviews.services import (
     review_open,
     review_reminders,
 )
-from apps.stack.models import Lifecycle, OrganisationProfile, StackEntry, UsageState, Verdict
+from apps.stack.models import Lifecycle, StackEntry, UsageState, Verdict
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -183,11 +183,26 @@ def test_the_minutes_in_markdown(stack, review, alice, bob):
 
 def test_the_radar_has_every_adopted_tool_linked_to_its_entry(stack, review, alice):
     review_open(review, by=alice, now=NOW)
-    svg = review_dashboard(review, list(Category.objects.all())).radar()
+    svg = review_dashboard(review, list(Category.objects.all())).radar
     for entry in StackEntry.objects.filter(lifecycle=Lifecycle.ADOPTED):
         assert f'href="/stack/{entry.pk}/"' in svg, entry.tool.name
     assert svg.count('class="radar-sector"') == 8
     assert 'aria-label="Neptune"' in svg and "usage-unused" in svg
+
+
+def test_a_crowded_radar_cell_shows_its_count_linking_to_the_list(catalog):
+    from apps.reviews.dashboard import CELL_DOTS, ToolRow, radar_svg
+
+    categories = list(Category.objects.all())
+    tracking, registry = categories[0].key, categories[1].key
+    rows = [ToolRow(n, f"Tracker {n}", (tracking,), "adopted", "idle" if n == 0 else "active", Decimal("0"), 0)
+            for n in range(CELL_DOTS + 1)]
+    rows += [ToolRow(100 + n, f"Registry {n}", (registry,), "adopted", "active", Decimal("0"), 0) for n in range(CELL_DOTS)]
+    svg = radar_svg(categories, rows)
+    assert svg.count('class="radar-cluster"') == 1 and svg.count('class="radar-dot') == CELL_DOTS
+    assert f'href="/stack/?category={tracking}&amp;lifecycle=adopted"' in svg
+    assert f"{CELL_DOTS + 1} adopted tools in {categories[0].name} · usage {CELL_DOTS} active, 1 idle" in svg
+    assert 'href="/stack/100/"' in svg and 'href="/stack/0/"' not in svg
 
 
 def test_changes_since_the_last_review(stack, alice, bob):
@@ -217,7 +232,7 @@ def test_the_overview_compares_the_stack_with_the_last_review(stack, alice):
     review_open(Review.objects.create(year=2026, held_on=date(2026, 11, 20)), by=alice, now=NOW)
     stack["healthy"].move_to(Lifecycle.RETIRED, by=alice)
     add("Qdrant", lifecycle=Lifecycle.PROPOSED)
-    changes = live_dashboard(list(Category.objects.all()), OrganisationProfile.load()).changes
+    changes = live_dashboard().changes
     assert [c[0] for c in changes.added] == ["Qdrant"]
     assert [(c[0], c[2]) for c in changes.removed] == [("Prometheus", "Retired")]
 

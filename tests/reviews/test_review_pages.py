@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from apps.reviews.dashboard import frozen_evidence
 from apps.reviews.models import Review
 from apps.reviews.services import item_decide, review_open
+from apps.reviews.views import BAND_ROWS
 from apps.stack.models import Lifecycle, StackEntry, UsageState
 from tests.reviews.test_review_flow import add
 
@@ -169,10 +170,11 @@ def test_a_long_agenda_band_shows_its_first_rows_and_pages_the_rest(lead_client,
     page = lead_client.get(f"/reviews/{review.pk}/").content.decode()
     label, ids = max(frozen_evidence(review).bands, key=lambda band: len(band[1]))
     rows = [review.items.get(pk=pk) for pk in ids[:50]] + [None] * (len(ids) - 50)
-    assert len(rows) > 25
+    assert len(rows) > BAND_ROWS
     assert f'All {len(rows)} {label.lower()} tools' in page
     agenda = page[page.index('id="agenda-title"'):]
-    assert rows[24].tool_name in agenda and rows[25].tool_name not in agenda  # 25 rows, the rest a click away
+    shown, hidden = rows[BAND_ROWS - 1], rows[BAND_ROWS]  # the first rows; the rest a click away
+    assert shown.tool_name in agenda and hidden.tool_name not in agenda
     band = lead_client.get(f"/reviews/{review.pk}/?band={slugify(label)}").content.decode()
     assert f"Page 1 of {(len(rows) + 49) // 50}" in band and rows[49].tool_name in band
     assert lead_client.get(f"/reviews/{review.pk}/?band=nonsense").status_code == 404

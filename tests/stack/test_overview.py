@@ -21,7 +21,7 @@ def test_it_shows_the_stack_by_category_with_owner_and_cost(viewer_client, catal
     assert "Alice" in page
     assert "no owner" in page
     assert "1,200" in page
-    rows = {row.category.key: row for row in response.context["rows"]}
+    rows = {row.category.key: row for row, _ in response.context["rows"]}
     assert [row.name for row in rows["experiment-tracking"].entries] == ["MLflow", "Weights & Biases"]
     assert rows["model-serving"].entries == []
 
@@ -35,7 +35,7 @@ def test_it_highlights_an_overlap_in_a_one_tool_category(viewer_client, catalog)
 
 def test_it_marks_an_empty_minimum_stack_category(viewer_client, catalog):
     adopt("MLflow")
-    rows = {row.category.key: row for row in viewer_client.get("/").context["rows"]}
+    rows = {row.category.key: row for row, _ in viewer_client.get("/").context["rows"]}
     assert rows["model-serving"].is_gap
     assert not rows["experiment-tracking"].is_gap
     assert not rows["feature-store"].is_gap  # beyond the minimum: empty is right
@@ -99,3 +99,27 @@ def test_the_stack_list_paginates(viewer_client, db):
     assert "Page 1 of 2" in first.content.decode()
     second = viewer_client.get("/stack/?page=2").context["page"]
     assert [e.tool.name for e in second] == [f"Tool {n}" for n in range(25, 30)]
+
+
+def test_the_overview_shows_a_change_once_it_commits(viewer_client, catalog, alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        mlflow = adopt("MLflow", owner=alice)
+    assert "Weights &amp; Biases" not in viewer_client.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        adopt("Weights & Biases")
+        mlflow.move_to(Lifecycle.FLAGGED, by=alice, note="replaced")
+    page = viewer_client.get("/").content.decode()
+    assert "Weights &amp; Biases" in page and "overlap: 2 tools, 1 allowed" in page
+
+
+def test_a_probe_run_leaves_the_overview_as_it_was(catalog, alice, django_capture_on_commit_callbacks):
+    from apps.probes.models import Probe
+    from apps.stack.models import StackVersion
+
+    with django_capture_on_commit_callbacks(execute=True):
+        probe = Probe.objects.create(entry=adopt("MLflow", owner=alice), kind="heartbeat")
+    version = StackVersion.current()
+    with django_capture_on_commit_callbacks(execute=True):
+        probe.consecutive_failures = 1
+        probe.save()
+    assert StackVersion.current() == version

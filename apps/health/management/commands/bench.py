@@ -2,10 +2,11 @@
 sweep of 2,000 probes with 5 % of targets hanging behaves. A benchmark that prints figures,
 not a test: it needs PostgreSQL (DATABASE_URL) and makes its own databases beside it.
 
-Each scale gets a fresh database (<name>_bench_<scale>), migrated and seeded by
-`seed_demo --scale`; the pages are timed in a child process on that database, in-process
-through Django's test client (server time only), after a warm-up. The sweep runs in a child
-process too, so its peak memory is its own.
+Each scale gets a fresh database (<name>_bench_<scale>), migrated, seeded by `seed_demo
+--scale` and analysed. Each is served by a child process on its database that times one page
+in-process through Django's test client (server time only) each time it is asked; the parent
+asks the children in turn, page by page, so that whatever else the machine does weighs on
+both scales alike. The sweep runs in a child process too, so its peak memory is its own.
 """
 
 import json
@@ -34,32 +35,31 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scales", default="1,100", help="Comma-separated scales to compare (default 1,100).")
         parser.add_argument("--runs", type=int, default=RUNS, help="Timed requests per page.")
-        parser.add_argument("--pages", action="store_true", help="(child) time the pages of this database.")
+        parser.add_argument("--pages", action="store_true", help="(child) time the pages of this database on request.")
         parser.add_argument("--sweep", metavar="TARGET", help="(child) sweep every probe against TARGET.")
 
     def handle(self, *args, scales, runs, pages, sweep, **options):
         if pages:
-            return self.stdout.write(json.dumps(time_pages(runs)))
+            return serve_timings(sys.stdin, sys.stdout)
         if sweep:
             return self.stdout.write(json.dumps(run_sweep(sweep)))
         if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
             raise CommandError("The benchmark runs on PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
         scales = [int(s) for s in scales.split(",")]
-        results = {}
+        urls = {}
         for scale in scales:
-            url = fresh_database(scale)
+            urls[scale] = url = fresh_database(scale)
             started = time.monotonic()
             self.child(url, "migrate", "--noinput", "-v0")
             self.child(url, "load_catalog", "-v0")
             self.child(url, "seed_demo", "--scale", str(scale))
+            analyse(url)
             self.stdout.write(f"scale {scale}: seeded in {time.monotonic() - started:.0f} s")
-            results[scale] = json.loads(self.child(url, "bench", "--pages", "--runs", str(runs)))
-        self.report_pages(results, scales)
-        self.report_sweep(url)
+        self.report_pages(time_interleaved(urls, runs), scales)
+        self.report_sweep(urls[scales[-1]])
 
     def child(self, url: str, *arguments: str) -> str:
-        env = {**os.environ, "DATABASE_URL": url, "PROBE_ALLOWED_NETWORKS": "127.0.0.0/8"}
-        done = subprocess.run([sys.executable, "manage.py", *arguments], env=env, cwd=settings.BASE_DIR,
+        done = subprocess.run([sys.executable, "manage.py", *arguments], env=child_env(url), cwd=settings.BASE_DIR,
                               capture_output=True, text=True)
         if done.returncode:
             raise CommandError(f"manage.py {' '.join(arguments)} failed:\n{done.stderr[-3000:]}")
@@ -97,44 +97,73 @@ def fresh_database(scale: int) -> str:
     return os.environ["DATABASE_URL"].split("?")[0].rsplit("/", 1)[0] + "/" + name
 
 
-def time_pages(runs: int) -> dict:
-    """Median and 95th percentile server time and query count of each page, as a lead sees it."""
-    from django.test import Client, override_settings
-
-    # As served in production (DEBUG off), but with static file names as they are: the
-    # benchmark does not run collectstatic.
-    plain_static = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    with override_settings(ALLOWED_HOSTS=["testserver"], STORAGES=plain_static):
-        return _time_pages(runs, Client)
+def child_env(url: str) -> dict:
+    return {**os.environ, "DATABASE_URL": url, "PROBE_ALLOWED_NETWORKS": "127.0.0.0/8"}
 
 
-def _time_pages(runs: int, Client) -> dict:
+def analyse(url: str) -> None:
+    """Statistics for the planner, as a database that has been in use has them."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")
+
+
+def time_interleaved(urls: dict[int, str], runs: int) -> dict:
+    """{scale: {page: {median, p95, queries}}}: each page asked of each scale's child in turn."""
+    children = {
+        scale: subprocess.Popen([sys.executable, "manage.py", "bench", "--pages"], env=child_env(url),
+                                cwd=settings.BASE_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for scale, url in urls.items()
+    }
+    try:
+        times = {scale: {page: [] for page in PAGES} for scale in urls}
+        queries = {scale: {} for scale in urls}
+        for run in range(WARM_UP + runs):
+            for page in PAGES:
+                for scale, child in children.items():
+                    child.stdin.write(page + "\n")
+                    child.stdin.flush()
+                    answer = json.loads(child.stdout.readline())
+                    if answer["status"] != 200:
+                        raise CommandError(f"{page} answered {answer['status']} at scale {scale}")
+                    if run >= WARM_UP:
+                        times[scale][page].append(answer["ms"])
+                        queries[scale][page] = answer["queries"]
+    finally:
+        for child in children.values():
+            child.stdin.close()
+            child.wait(timeout=30)
+    return {
+        scale: {page: {"median": statistics.median(ms), "p95": statistics.quantiles(ms, n=20, method="inclusive")[-1],
+                       "queries": queries[scale][page]} for page, ms in pages.items()}
+        for scale, pages in times.items()
+    }
+
+
+def serve_timings(requests, out) -> None:
+    """(child) For each page asked on stdin, one request as the demo lead: its server time and
+    queries on stdout. As served in production (DEBUG off), but with static file names as they
+    are: the benchmark does not run collectstatic."""
     from django.db import connection
+    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
     from apps.accounts.models import User
     from apps.reviews.models import Review
     from apps.stack.models import StackEntry
 
-    client = Client()
-    client.force_login(User.objects.get(email="lead@example.com"))
-    ids = {"entry": StackEntry.objects.order_by("pk").values_list("pk", flat=True).last(),
-           "review": Review.objects.order_by("-year").values_list("pk", flat=True).first()}
-    figures = {}
-    for page in PAGES:
-        url = page.format(**ids)
-        for _ in range(WARM_UP):
-            client.get(url)
-        times = []
-        for _ in range(runs):
-            with CaptureQueriesContext(connection) as queries:
+    plain_static = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with override_settings(ALLOWED_HOSTS=["testserver"], STORAGES=plain_static):
+        client = Client()
+        client.force_login(User.objects.get(email="lead@example.com"))
+        ids = {"entry": StackEntry.objects.order_by("pk").values_list("pk", flat=True).last(),
+               "review": Review.objects.order_by("-year").values_list("pk", flat=True).first()}
+        for line in requests:
+            with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
-                response = client.get(url)
-                times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-        figures[page] = {"median": statistics.median(times), "p95": statistics.quantiles(times, n=20, method="inclusive")[-1],
-                         "queries": len(queries)}
-    return figures
+                response = client.get(line.strip().format(**ids))
+                elapsed = (time.perf_counter() - started) * 1000
+            out.write(json.dumps({"ms": elapsed, "queries": len(captured), "status": response.status_code}) + "\n")
+            out.flush()
 
 
 def run_sweep(target: str) -> dict:
