@@ -29,11 +29,15 @@ TRIALS = Prefetch("trials", queryset=Trial.objects.select_related("entry__tool",
 
 
 def evaluation_list(request):
-    shortlist = Prefetch("trials", queryset=Trial.objects.select_related("entry__tool").only(
-        "evaluation_id", "state", "start_on", "entry__tool__name"
-    ))
-    evaluations = Evaluation.objects.select_related("category").prefetch_related(shortlist)
-    return render(request, "evaluations/evaluation_list.html", {"page": paginate(request, evaluations)})
+    page = paginate(request, Evaluation.objects.select_related("category"))
+    page.object_list = list(page.object_list)
+    shortlists = {}  # each evaluation's trials as (tool, state, label): plain values for a plain list
+    trials = Trial.objects.filter(evaluation__in=page.object_list).order_by("start_on", "id")
+    for evaluation_id, tool, state in trials.values_list("evaluation_id", "entry__tool__name", "state"):
+        shortlists.setdefault(evaluation_id, []).append((tool, state, Trial.State(state).label))
+    for evaluation in page.object_list:
+        evaluation.shortlist = shortlists.get(evaluation.pk, [])
+    return render(request, "evaluations/evaluation_list.html", {"page": page})
 
 
 @permission_required("evaluations.add_evaluation", raise_exception=True)

@@ -1,6 +1,9 @@
 """What the rules and the overview read: a change to any of it, once it commits, asks for a
 linter run and moves the stack to its next version."""
 
+import threading
+from contextlib import contextmanager
+
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -21,9 +24,25 @@ READ_BY_RULES = {StackEntry, Tool, Category, PainPoint, Trial, DecisionRecord, O
 READ_BY_OVERVIEW = {StackEntry, Tool, Category, OrganisationProfile, Review, CATEGORIES_OF_TOOLS}
 
 
+_batch = threading.local()
+
+
+@contextmanager
+def one_change():
+    """What the block changes counts as one change, told when it ends: a sweep records a
+    thousand results, and the linter and the overview need hear of them once."""
+    _batch.active = True
+    try:
+        yield
+    finally:
+        _batch.active = False
+        request_refresh()
+        transaction.on_commit(StackVersion.bump)
+
+
 def changed(sender, raw=False, update_fields=None, action="post_", **kwargs):
-    if raw or not action.startswith("post_"):
-        return  # a fixture being loaded, or a link about to change
+    if raw or not action.startswith("post_") or getattr(_batch, "active", False):
+        return  # a fixture being loaded, a link about to change, or part of a batch told at its end
     if sender is User and update_fields and set(update_fields) <= {"last_login", "password"}:
         return  # a log-in
     if sender in READ_BY_RULES:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import GROUP_NAMES, LEAD
+from apps.findings.signals import one_change
 from apps.lib import crypto
 from apps.lib.http import default_guard
 from apps.notifications.services import notify
@@ -89,7 +90,7 @@ def sweep(*, now=None, force: bool = False, tool: str | None = None, workers: in
     )
     guard = default_guard()
     runs = []
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(probes) or 1))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(probes) or 1))) as pool, one_change():
         reading_of = {pool.submit(read, spec_for(probe, now, guard)): probe for probe in probes}
         for done in as_completed(reading_of):  # record each as it arrives: a slow one holds none back
             probe = reading_of[done]

@@ -132,6 +132,22 @@ def test_a_broker_that_is_down_is_asked_once_and_the_run_left_to_the_schedule(
     assert LinterRun.load().requested_at is None and Finding.objects.filter(entry=mlflow).exists()
 
 
+def test_a_sweep_tells_its_changes_once(catalog, alice, queued, django_capture_on_commit_callbacks):
+    from apps.probes.models import Probe
+    from apps.probes.services import sweep
+    from apps.stack.models import StackVersion
+
+    now = timezone.now()
+    for name in ("MLflow", "Prometheus", "Grafana"):
+        Probe.objects.create(entry=adopt(name, owner=alice), kind="heartbeat", next_run_at=now, unused_after_days=30)
+    refresh()  # the run that follows the setup
+    version = StackVersion.current()
+    with django_capture_on_commit_callbacks(execute=True):
+        runs = sweep(now=now)
+    assert len(runs) == 3 and {run.state for run in runs} == {"unknown"}
+    assert len(queued) == 1 and StackVersion.current() == version + 1
+
+
 @pytest.mark.slow
 def test_a_worker_runs_the_linter_after_a_change(transactional_db, catalog, alice):
     with start_worker("celery", purge=True) as worker:
