@@ -75,6 +75,12 @@ class CategoryCover(CategoryRow):
 
     cost: Decimal = Decimal("0")
 
+    @cached_property
+    def in_use_first(self) -> list[ToolRow]:
+        """Its tools in use first, then those on trial, then those proposed; by name within."""
+        order = {lifecycle: n for n, lifecycle in enumerate(CURRENT)}
+        return sorted(self.entries, key=lambda row: order.get(row.lifecycle, len(order)))
+
 
 @dataclass
 class Dashboard:

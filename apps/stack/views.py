@@ -33,19 +33,21 @@ from apps.stack.selectors import monthly_cost
 from apps.stack.services import entry_propose, filter_record
 from apps.stack.stages import stage_advice
 
-OVERVIEW_ROWS = 5  # tools a category shows on the overview; its stack list has the rest
+OVERVIEW_ROWS = 3  # tools a category shows on the overview, in use first (a lean stack has one); its list has the rest
 
 
 def overview(request):
-    """The stack by category, from plain values and SQL sums; only the tools shown are loaded."""
+    """The stack by category. The summary of the whole stack is worked out once per version of
+    it (live_dashboard); of the tools, only those shown are loaded."""
     dashboard = live_dashboard()
+    leading = [(cover, cover.in_use_first[:OVERVIEW_ROWS]) for cover in dashboard.cover]
     shown = StackEntry.objects.select_related("tool", "owner").in_bulk(
-        [row.entry_id for cover in dashboard.cover for row in cover.entries[:OVERVIEW_ROWS]]
+        [row.entry_id for _, rows in leading for row in rows]
     )
     in_production = MLModel.objects.filter(stage=MLModel.Stage.PRODUCTION).count()
     context = {
-        "rows": [(cover, [(shown[row.entry_id], row.findings) for row in cover.entries[:OVERVIEW_ROWS]
-                          if row.entry_id in shown]) for cover in dashboard.cover],
+        "rows": [(cover, [(shown[row.entry_id], row.findings) for row in rows if row.entry_id in shown])
+                 for cover, rows in leading],
         "cost": monthly_cost(OrganisationProfile.load()),
         "advice": stage_advice(in_production, dashboard.categories),
         "findings": Finding.objects.count(),

@@ -123,3 +123,18 @@ def test_a_probe_run_leaves_the_overview_as_it_was(catalog, alice, django_captur
         probe.consecutive_failures = 1
         probe.save()
     assert StackVersion.current() == version
+
+
+def test_a_crowded_category_shows_its_tools_in_use_first_and_links_to_the_rest(viewer_client, catalog):
+    from apps.catalog.models import Category
+
+    monitoring = Category.objects.get(key="monitoring")
+    for n, lifecycle in enumerate([Lifecycle.PROPOSED, Lifecycle.EVALUATING, Lifecycle.ADOPTED, Lifecycle.ADOPTED, Lifecycle.FLAGGED]):
+        tool = Tool.objects.create(name=f"Watcher {n}", slug=f"watcher-{n}", hosting="saas", complexity="low")
+        tool.categories.set([monitoring])
+        StackEntry.objects.create(tool=tool, lifecycle=lifecycle)
+    page = viewer_client.get("/").content.decode()
+    section = page[page.index('id="cat-monitoring"'):]
+    section = section[:section.index("</section>")]
+    assert [n for n in range(5) if f"Watcher {n}<" in section] == [2, 3, 4]  # adopted and flagged before the rest
+    assert '<a href="/stack/?category=monitoring">All 5 monitoring tools</a>' in section
