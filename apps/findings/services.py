@@ -69,10 +69,11 @@ def _queue_run():
     from apps.findings.tasks import refresh as refresh_task
 
     now = timezone.now()
-    LinterRun.load()
     asked = LinterRun.objects.filter(Q(requested_at__isnull=True) | Q(requested_at__lt=now - LOST_AFTER), pk=1)
     if not asked.update(requested_at=now):
-        return  # a run is queued and will see this change
+        if LinterRun.objects.filter(pk=1).exists():
+            return  # a run is queued and will see this change
+        LinterRun.objects.get_or_create(pk=1, defaults={"requested_at": now})
     try:
         refresh_task.apply_async(retry=False)
     except Exception:  # the broker is down: the request stands, so the changes after this one

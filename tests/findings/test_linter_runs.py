@@ -68,6 +68,16 @@ def test_editing_an_entry_redoes_its_findings_at_once(lead_client, catalog, alic
     assert "has no owner" not in lead_client.get(f"/stack/{mlflow.pk}/").content.decode()
 
 
+def test_the_admin_lists_findings_and_lets_nobody_type_one_in(admin_client, catalog):
+    mlflow = adopt("MLflow")
+    refresh()
+    page = admin_client.get("/admin/findings/finding/?code=no-owner").content.decode()
+    assert "MLflow" in page and "Add finding" not in page
+    finding = Finding.objects.get(entry=mlflow, code="no-owner")
+    assert admin_client.post(f"/admin/findings/finding/{finding.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Finding.objects.filter(pk=finding.pk).exists()
+
+
 @pytest.fixture
 def queued(monkeypatch):
     """The runs asked of the broker."""
