@@ -84,9 +84,6 @@ TEMPLATES = [
         },
     },
 ]
-# Form widgets drawn with Django's Jinja2 templates: the same markup, several times faster for
-# the long selects (a hundred teams) the list filters carry.
-FORM_RENDERER = "django.forms.renderers.Jinja2"
 
 # Database: an SQLite file by default, PostgreSQL in production and CI.
 DATABASES = {

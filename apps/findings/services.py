@@ -21,19 +21,23 @@ LOCK = 0x5714D  # the advisory lock PostgreSQL holds while findings are replaced
 
 
 def refresh(now=None) -> LinterRun:
-    """Lint the whole stack and store what it finds in place of the last run's findings. A
-    finding that still holds keeps the time it was first found."""
+    """Lint the whole stack as it is `now` and store what it finds in place of the last run's
+    findings, unless a run of a later moment stored its own first. A finding that still holds
+    keeps the time it was first found."""
     LinterRun.load()
     LinterRun.objects.filter(pk=1).update(requested_at=None)  # a change from now on asks again
     started = time.monotonic()
     now = now or timezone.now()
     findings = lint(StackState.load(now=now))
     with transaction.atomic():
-        _replace(Finding.objects.all(), findings, now)
+        _lock()
+        if LinterRun.objects.filter(pk=1, finished_at__gt=now).exists():
+            return LinterRun.load()  # overtaken by a later run
+        if _replace(Finding.objects.all(), findings, now):
+            transaction.on_commit(StackVersion.bump)  # the overview counts findings per tool
         LinterRun.objects.filter(pk=1).update(
             finished_at=now, seconds=time.monotonic() - started, findings=len(findings)
         )
-        transaction.on_commit(StackVersion.bump)  # the overview counts findings per tool
     return LinterRun.load()
 
 
@@ -43,21 +47,32 @@ def entry_refresh(entry: StackEntry, now=None) -> list[Finding]:
     now = now or timezone.now()
     findings = [f for f in lint(StackState.load(now=now, around=entry), entries_only=True) if f.entry_id == entry.pk]
     with transaction.atomic():
-        _replace(Finding.objects.filter(entry=entry).exclude(code__in=STACK_WIDE), findings, now)
-        transaction.on_commit(StackVersion.bump)
+        _lock()
+        if _replace(Finding.objects.filter(entry=entry).exclude(code__in=STACK_WIDE), findings, now):
+            transaction.on_commit(StackVersion.bump)
     request_refresh()
     return findings
 
 
-def _replace(stored, findings: list[Finding], now) -> None:
+def _lock() -> None:
+    """Hold the findings for this transaction: runs and entry refreshes write one at a time."""
     if connection.vendor == "postgresql":  # SQLite runs one writer at a time anyway
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
-    first_found = {f.key: f.found_at for f in stored.only("code", "entry", "pain_point", "category", "found_at")}
+
+
+def _replace(stored, findings: list[Finding], now) -> bool:
+    """Put `findings` in place of `stored`; False, and nothing written, if they say the same."""
+    before = {(f.key, f.message): f.found_at for f in stored.only("code", "message", "entry", "pain_point",
+                                                                   "category", "found_at")}
+    if set(before) == {(f.key, f.message) for f in findings} and len(before) == len(findings):
+        return False
+    first_found = {key: found_at for (key, _), found_at in before.items()}
     stored.delete()
     for finding in findings:
         finding.found_at = first_found.get(finding.key, now)
     Finding.objects.bulk_create(findings, batch_size=1000)
+    return True
 
 
 def request_refresh() -> None:

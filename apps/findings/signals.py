@@ -31,23 +31,29 @@ _batch = threading.local()
 def one_change():
     """What the block changes counts as one change, told when it ends: a sweep records a
     thousand results, and the linter and the overview need hear of them once."""
-    _batch.active = True
+    _batch.senders = set()
     try:
         yield
     finally:
-        _batch.active = False
-        request_refresh()
-        transaction.on_commit(StackVersion.bump)
+        senders, _batch.senders = _batch.senders, None
+        _tell(senders)
 
 
 def changed(sender, raw=False, update_fields=None, action="post_", **kwargs):
-    if raw or not action.startswith("post_") or getattr(_batch, "active", False):
-        return  # a fixture being loaded, a link about to change, or part of a batch told at its end
+    if raw or not action.startswith("post_"):
+        return  # a fixture being loaded, or a link about to change
     if sender is User and update_fields and set(update_fields) <= {"last_login", "password"}:
         return  # a log-in
-    if sender in READ_BY_RULES:
+    if getattr(_batch, "senders", None) is not None:
+        _batch.senders.add(sender)  # told when the batch ends
+    else:
+        _tell({sender})
+
+
+def _tell(senders: set) -> None:
+    if senders & READ_BY_RULES:
         request_refresh()
-    if sender in READ_BY_OVERVIEW:
+    if senders & READ_BY_OVERVIEW:
         transaction.on_commit(StackVersion.bump)
 
 

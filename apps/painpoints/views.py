@@ -28,8 +28,8 @@ def painpoint_create(request):
     """Log a pain point. GET gives the form (to htmx, the bare form); after a POST, htmx gets a
     fresh form and the new row, and a plain POST is redirected."""
     if request.method == "GET":
-        template = "painpoints/partials/log_form.html" if wants_fragment(request) else "painpoints/painpoint_new.html"
-        return render(request, template, {"form": PainPointLogForm()})
+        return render_page_or_fragment(request, "painpoints/painpoint_new.html", "painpoints/partials/log_form.html",
+                                       {"form": PainPointLogForm()})
     form = PainPointLogForm(request.POST)
     if not form.is_valid():
         if wants_fragment(request):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from apps.findings.services import entry_refresh
 from apps.lib.htmx import wants_fragment
 from apps.probes import services
 from apps.probes.forms import ProbeSettingsForm
@@ -55,6 +56,7 @@ def attest(request, pk):
     probe.next_run_at = timezone.now()
     probe.save(update_fields=["attested_at", "attested_by", "next_run_at"])
     services.sweep(force=True, tool=entry.tool.name)
+    entry_refresh(entry)
     messages.success(request, f"Recorded: {entry.tool} is in use.")
     return redirect("entry-detail", pk=pk)
 
@@ -89,6 +91,7 @@ def probe_settings(request, pk):
             saved = form.save(commit=False)
             saved.next_run_at = timezone.now()
             saved.save()
+            entry_refresh(entry)
             messages.success(request, f"The probe of {entry.tool} is saved; it runs within a minute.")
             return redirect("entry-detail", pk=pk)
     else:

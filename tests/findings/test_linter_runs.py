@@ -149,13 +149,19 @@ def test_a_sweep_tells_its_changes_once(catalog, alice, queued, django_capture_o
 
     now = timezone.now()
     for name in ("MLflow", "Prometheus", "Grafana"):
-        Probe.objects.create(entry=adopt(name, owner=alice), kind="heartbeat", next_run_at=now, unused_after_days=30)
+        Probe.objects.create(entry=adopt(name, owner=alice), kind="heartbeat", next_run_at=now, unused_after_days=30,
+                             last_ping_at=now - timedelta(hours=1))
     refresh()  # the run that follows the setup
     version = StackVersion.current()
     with django_capture_on_commit_callbacks(execute=True):
         runs = sweep(now=now)
-    assert len(runs) == 3 and {run.state for run in runs} == {"unknown"}
-    assert len(queued) == 1 and StackVersion.current() == version + 1
+    assert len(runs) == 3 and {run.state for run in runs} == {"active"}  # three entries changed
+    assert len(queued) == 1 and StackVersion.current() == version + 1  # told once
+
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(now=now, force=True)  # nothing changes state: the overview's version stays
+    assert StackVersion.current() == version + 1
 
 
 @pytest.mark.slow

@@ -138,3 +138,13 @@ def test_a_crowded_category_shows_its_tools_in_use_first_and_links_to_the_rest(v
     section = section[:section.index("</section>")]
     assert [n for n in range(5) if f"Watcher {n}<" in section] == [2, 3, 4]  # adopted and flagged before the rest
     assert '<a href="/stack/?category=monitoring">All 5 monitoring tools</a>' in section
+
+
+def test_the_overview_says_when_the_linter_has_not_run(viewer_client, catalog):
+    from apps.findings.services import refresh
+
+    adopt("MLflow")
+    assert "findings: the linter has not run yet" in viewer_client.get("/").content.decode()
+    refresh()
+    page = viewer_client.get("/").content.decode()
+    assert "the linter has not run yet" not in page and '<span class="stat-label">findings</span>' in page
