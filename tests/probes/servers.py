@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import needs_service
+from tests.workers import stop
 
 SERVERS = Path(os.environ.get("STACKLEDGER_SERVERS", Path.home() / ".cache" / "stackledger" / "servers"))
 
@@ -46,11 +47,7 @@ def running(command: list[str], health: str, env: dict | None = None, cwd: Path 
         wait_until_up(health, process, log)
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def server_binary(venv: str, name: str) -> str:
