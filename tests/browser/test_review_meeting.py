@@ -32,6 +32,7 @@ def test_a_short_meeting_run_from_the_keyboard(page, catalog, alice, bob):
     page.keyboard.press("Enter")
     page.get_by_text("Saved: remove.").wait_for()
     page.get_by_text("1 of 2 decided").wait_for()
+    left_the_form(page)
 
     page.keyboard.press("ArrowRight")
     page.get_by_role("heading", name="Prometheus").wait_for()
@@ -39,6 +40,7 @@ def test_a_short_meeting_run_from_the_keyboard(page, catalog, alice, bob):
     page.keyboard.type("Scrapes every serving endpoint")
     page.keyboard.press("Enter")
     page.get_by_text("2 of 2 decided").wait_for()
+    left_the_form(page)
 
     page.keyboard.press("ArrowLeft")
     page.get_by_role("heading", name="Neptune").wait_for()
@@ -49,3 +51,9 @@ def test_a_short_meeting_run_from_the_keyboard(page, catalog, alice, bob):
     page.get_by_text("is closed").wait_for()
     neptune = StackEntry.objects.get(tool__name="Neptune")
     assert (neptune.lifecycle, neptune.removal_planned_on) == (Lifecycle.FLAGGED, date(2027, 1, 15))
+
+
+def left_the_form(page):
+    """A saved decision leaves the rationale once htmx has settled the swap; until then the
+    arrows would type into it."""
+    page.wait_for_function("!document.activeElement || !document.activeElement.closest('#decision')")
