@@ -30,7 +30,7 @@ _batch = threading.local()
 @contextmanager
 def one_change():
     """What the block changes counts as one change, told when it ends: a sweep records a
-    thousand results, and the linter and the overview need hear of them once."""
+    thousand results, and the linter and the overview need to hear of them only once."""
     _batch.senders = set()
     try:
         yield
