@@ -40,7 +40,7 @@ def painpoint_create(request):
     if not wants_fragment(request):
         return redirect("painpoint-detail", pk=pain.pk)
     pain = PainPoint.objects.select_related("category", "team", "reported_by").get(pk=pain.pk)
-    return render(request, "painpoints/partials/logged.html", {"form": PainPointLogForm(), "pain": pain})
+    return render(request, "painpoints/partials/logged.html", {"form": PainPointLogForm(), "logged": [pain]})
 
 
 def painpoint_detail(request, pk):
