@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from apps.catalog.models import Category, Tool
 from apps.findings.models import Finding
 from apps.reviews.models import Review, ReviewItem
+from apps.reviews.services import RISK_LABELS
 from apps.stack.models import (
     IN_USE,
     Lifecycle,
@@ -207,8 +208,6 @@ def frozen_evidence(review) -> Evidence:
 
 @lru_cache(maxsize=8)
 def _frozen_evidence(review_id: int, opened_at) -> Evidence:
-    from apps.reviews.services import RISK_LABELS
-
     rows, bands = [], {}
     items = ReviewItem.objects.filter(review_id=review_id).order_by("position")
     for pk, entry_id, name, keys, lifecycle, usage, cost, findings, risks in items.values_list(

@@ -65,7 +65,6 @@ def review_schedule(request):
 
 
 BAND_ROWS = 10  # rows of each agenda band on the review page; the rest a click away
-AGENDA_UNREAD = ["trend", "pain_points", "decision_record", "changes", "rationale", "category_names"]
 
 
 def review_detail(request, pk):
@@ -86,7 +85,7 @@ def review_detail(request, pk):
         shown = {bands[0][0]: list(page.object_list)}
     else:
         shown = {label: ids[:BAND_ROWS] for label, ids in bands}
-    items = review.items.select_related("action_owner", "evaluation").defer(*AGENDA_UNREAD).in_bulk(
+    items = review.items.select_related("action_owner", "evaluation").in_bulk(
         [pk for ids in shown.values() for pk in ids]
     )
     context.update({
