@@ -19,15 +19,21 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # Web server, Celery worker and beat on SQLite and the embedded broker. Ctrl-C stops all three.
-run: export DEBUG = 1
+# It runs as a team would see it (DEBUG off: Stackledger's own error pages), with a signing
+# key made for this checkout on first start, and links that name the port it serves on.
+run: export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 # On a laptop the tools to probe run on the same machine.
 run: export PROBE_ALLOWED_NETWORKS ?= 127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16
 run: install
+	@mkdir -p var
+	@[ -s "$$SECRET_KEY_FILE" ] || { umask 077; $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > "$$SECRET_KEY_FILE"; }
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_catalog
 	$(PY) manage.py seed_demo
 	@echo
-	@echo "  Stackledger is starting at http://127.0.0.1:$(PORT)"
+	@echo "  Stackledger is starting at $$SITE_URL"
 	@echo
 	PORT=$(PORT) $(VENV)/bin/honcho --procfile Procfile.dev start
 

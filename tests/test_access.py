@@ -14,7 +14,7 @@ TOKEN_OR_LOGIN = {"stack-json"}  # answers 401 rather than redirecting scripts t
 LEAD_ONLY = {
     "entry-move", "entry-edit", "entry-filter", "stack-import", "token-list", "token-revoke",
     "entry-attest", "entry-probe-now",  # the owner may too
-    "entry-probe", "decision-create", "decision-accept",
+    "entry-probe", "decision-create", "decision-accept", "evaluation-cancel",
     "review-schedule", "review-open", "review-meeting", "review-keep-healthy", "review-close", "review-item-decide",
     "review-item-filter", "task-done",  # the task's owner may too
 }

@@ -22,12 +22,21 @@ class Evaluation(models.Model):
     use_case = models.TextField(help_text="What “end to end” means here: the case each trial must implement.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # Called off before a decision: why, by whom and when stay in its history.
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", editable=False)
+    cancel_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 SCORE = [MinValueValidator(1), MaxValueValidator(5)]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from apps.evaluations.models import SHORTLIST, DecisionRecord, Evaluation, Trial
 from apps.notifications.services import notify
 from apps.painpoints.models import PainPoint
-from apps.stack.models import Lifecycle, Verdict
+from apps.stack.models import IN_USE, Lifecycle, StackEntry, Verdict
 from apps.stack.services import entries_propose
 
 
@@ -22,13 +22,16 @@ def evaluation_start(*, title, category, use_case, pain_points, tools, by, start
     """Start an evaluation: each shortlisted tool's stack entry moves to evaluating and gets a
     trial, scheduled one after another or side by side."""
     now = now or timezone.now()
-    _check_shortlist(tools)
     if not pain_points:
         raise EvaluationError("An evaluation starts from a pain point: requirements come from what hurts, "
                               "not from vendor feature lists.")
     closed = [p.title for p in pain_points if p.status in (PainPoint.Status.ADDRESSED, PainPoint.Status.DISMISSED)]
     if closed:
         raise EvaluationError(f"Pain points already addressed or dismissed: {', '.join(closed)}.")
+    anticipated = [p.title for p in pain_points if not p.named_today]
+    if anticipated:
+        raise EvaluationError(f"Anticipated, not felt today: {', '.join(anticipated)}. An evaluation starts "
+                              "from a pain point the team can name today.")
     evaluation = Evaluation.objects.create(title=title, category=category, use_case=use_case, created_by=by, created_at=now)
     evaluation.pain_points.set(pain_points)
     shortlist(evaluation, tools=tools, by=by, start_on=start_on, side_by_side=side_by_side,
@@ -36,11 +39,21 @@ def evaluation_start(*, title, category, use_case, pain_points, tools, by, start
     return evaluation
 
 
-def _check_shortlist(tools) -> None:
+def _check_shortlist(tools, category) -> None:
+    """A shortlist is two or three tools of the evaluation's category, none of them in use: an
+    evaluation chooses among candidates, it never re-points a tool the stack already runs."""
     low, high = SHORTLIST
     if not low <= len(tools) <= high:
         raise EvaluationError(f"A shortlist has two or three tools, not {len(tools)}: enough to compare, "
                               "few enough to implement each end to end.")
+    outside = [tool.name for tool in tools if category not in tool.categories.all()]
+    if outside:
+        raise EvaluationError(f"Not {category.name.lower()} tools: {', '.join(outside)}. A shortlist holds "
+                              "tools of the evaluation's category.")
+    in_use = StackEntry.objects.filter(tool__in=tools, lifecycle__in=IN_USE).select_related("tool")
+    if in_use:
+        raise EvaluationError(f"Already in the stack: {', '.join(e.tool.name for e in in_use)}. An evaluation "
+                              "chooses among candidates; a tool in use is reviewed, not re-evaluated.")
 
 
 @transaction.atomic
@@ -49,10 +62,13 @@ def shortlist(evaluation: Evaluation, *, tools, by, start_on=None, side_by_side=
     """Give an evaluation without trials (a draft, such as a review's "replace" leaves) its
     shortlist: one trial per tool, the tools' entries moved to evaluating."""
     now = now or timezone.now()
-    _check_shortlist(tools)
     Evaluation.objects.select_for_update().filter(pk=evaluation.pk).exists()  # one shortlist, however many submit
+    evaluation.refresh_from_db(fields=["cancelled_at"])
+    if evaluation.is_cancelled:
+        raise EvaluationError(f"“{evaluation.title}” is cancelled.")
     if evaluation.trials.exists():
         raise EvaluationError(f"“{evaluation.title}” has its shortlist already.")
+    _check_shortlist(tools, evaluation.category)
     pain_points = list(evaluation.pain_points.all())
     entries = entries_propose(tools, by=by, now=now)
     trials = []
@@ -72,6 +88,40 @@ def shortlist(evaluation: Evaluation, *, tools, by, start_on=None, side_by_side=
         trial.save()
         trials.append(trial)
     return trials
+
+
+@transaction.atomic
+def evaluation_cancel(evaluation: Evaluation, *, reason: str, by, now=None) -> Evaluation:
+    """Call an evaluation off before its decision: its trials end, the candidates it put under
+    evaluation go back to proposed and its pain points back to open (unless another evaluation
+    still weighs them), each with the reason in its history."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    if not reason:
+        raise EvaluationError("Say why the evaluation is cancelled: the reason stays in its history.")
+    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if evaluation.is_cancelled:
+        raise EvaluationError(f"“{evaluation.title}” is cancelled already.")
+    if evaluation.decisions.filter(status=DecisionRecord.Status.ACCEPTED).exists():
+        raise EvaluationError(f"“{evaluation.title}” has an accepted decision: it is over, not cancelled.")
+    note = f"The evaluation “{evaluation.title}” was cancelled: {reason}"
+    for trial in evaluation.trials.select_related("entry__tool"):
+        if trial.entry.lifecycle == Lifecycle.EVALUATING and not _weighed_elsewhere(trial.entry, evaluation):
+            trial.entry.move_to(Lifecycle.PROPOSED, by=by, now=now, note=note)
+        if not trial.finished_on:
+            trial_finish(trial, today=now.date())
+    for pain in evaluation.pain_points.filter(status=PainPoint.Status.EVALUATING):
+        if not pain.evaluations.filter(cancelled_at__isnull=True).exclude(pk=evaluation.pk).exists():
+            pain.set_status(PainPoint.Status.OPEN, by=by, now=now, note=note)
+    evaluation.cancelled_at, evaluation.cancelled_by, evaluation.cancel_reason = now, by, reason
+    evaluation.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+    return evaluation
+
+
+def _weighed_elsewhere(entry: StackEntry, evaluation: Evaluation) -> bool:
+    """Whether the entry is on another evaluation's shortlist that is still running."""
+    return entry.trials.filter(finished_on__isnull=True, evaluation__cancelled_at__isnull=True).exclude(
+        evaluation=evaluation).exists()
 
 
 def trial_states_refresh(*, now=None) -> int:
@@ -107,9 +157,11 @@ def decision_accept(record: DecisionRecord, *, by, now=None) -> DecisionRecord:
     others are rejected with their reasons, the trials end, and a superseded record says so.
     Raises TransitionError (nothing changed) when the chosen tool cannot pass the gate."""
     now = now or timezone.now()
-    record = DecisionRecord.objects.select_for_update(of=("self",)).select_related("chosen__entry__tool").get(pk=record.pk)
+    record = DecisionRecord.objects.select_for_update(of=("self",)).select_related("chosen__entry__tool", "evaluation").get(pk=record.pk)
     if record.status != DecisionRecord.Status.PROPOSED:
         raise EvaluationError(f"Decision {record.number} is {record.get_status_display().lower()} already.")
+    if record.evaluation.is_cancelled:
+        raise EvaluationError(f"“{record.evaluation}” was cancelled: {record.evaluation.cancel_reason}")
     note = f"Decision {record.number}: {record.title}"
     if record.chosen and record.chosen.entry.lifecycle != Lifecycle.ADOPTED:
         record.chosen.entry.move_to(Lifecycle.ADOPTED, by=by, now=now, note=note)

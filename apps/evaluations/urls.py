@@ -8,6 +8,7 @@ urlpatterns = [
     path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation-detail"),
     path("evaluations/<int:pk>/shortlist/", views.evaluation_shortlist, name="evaluation-shortlist"),
     path("evaluations/<int:pk>/compare/", views.evaluation_compare, name="evaluation-compare"),
+    path("evaluations/<int:pk>/cancel/", views.evaluation_cancel_view, name="evaluation-cancel"),
     path("evaluations/<int:pk>/decide/", views.decision_create, name="decision-create"),
     path("trials/<int:pk>/", views.trial_detail, name="trial-detail"),
     path("trials/<int:pk>/log/", views.trial_log, name="trial-log"),

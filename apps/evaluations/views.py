@@ -10,13 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.evaluations.forms import DecisionForm, EvaluationForm, LogForm, ShortlistForm, TrialForm
+from apps.evaluations.forms import CancelForm, DecisionForm, EvaluationForm, LogForm, ShortlistForm, TrialForm
 from apps.evaluations.models import DecisionRecord, Evaluation, Trial, TrialLogEntry
 from apps.evaluations.services import (
     MARKDOWN_PREFETCH,
     EvaluationError,
     decision_accept,
     decision_markdown,
+    evaluation_cancel,
     evaluation_start,
     shortlist,
     trial_finish,
@@ -42,7 +43,8 @@ def evaluation_list(request):
 
 @permission_required("evaluations.add_evaluation", raise_exception=True)
 def evaluation_create(request):
-    form = EvaluationForm(request.POST or None)
+    # A GET may carry what was typed so far: choosing a category fetches the form again.
+    form = EvaluationForm(request.POST or None, initial=request.GET.dict())
     if request.method == "POST" and form.is_valid():
         try:
             evaluation = evaluation_start(by=request.user, **form.cleaned_data)
@@ -56,7 +58,8 @@ def evaluation_create(request):
 
 def evaluation_detail(request, pk):
     evaluation = get_object_or_404(
-        Evaluation.objects.select_related("category").prefetch_related(TRIALS, "pain_points", "decisions"), pk=pk
+        Evaluation.objects.select_related("category", "cancelled_by").prefetch_related(TRIALS, "pain_points", "decisions"),
+        pk=pk,
     )
     trials = list(evaluation.trials.all())
     dated = [t for t in trials if t.start_on]
@@ -69,7 +72,7 @@ def evaluation_detail(request, pk):
             for t in dated
         ]
     form = None
-    if not trials and request.user.has_perm("evaluations.add_evaluation"):
+    if not trials and not evaluation.is_cancelled and request.user.has_perm("evaluations.add_evaluation"):
         form = ShortlistForm(evaluation=evaluation)
     return render(request, "evaluations/evaluation_detail.html", {
         "evaluation": evaluation, "trials": trials, "calendar": calendar, "today": timezone.localdate(),
@@ -95,11 +98,27 @@ def evaluation_shortlist(request, pk):
     return redirect("evaluation-detail", pk=pk)
 
 
+@permission_required("evaluations.change_evaluation", raise_exception=True)
+def evaluation_cancel_view(request, pk):
+    """Confirm, with a reason, then call the evaluation off."""
+    evaluation = get_object_or_404(Evaluation.objects.select_related("category"), pk=pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation_cancel(evaluation, reason=form.cleaned_data["reason"], by=request.user, now=timezone.now())
+        except EvaluationError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, f"“{evaluation.title}” is cancelled; its candidates are proposals again.")
+        return redirect("evaluation-detail", pk=pk)
+    return render(request, "evaluations/evaluation_cancel.html", {"evaluation": evaluation, "form": form})
+
+
 def evaluation_compare(request, pk):
     """The candidates side by side; the best fit only among those that passed every filter."""
     evaluation = get_object_or_404(Evaluation, pk=pk)
-    trials = list(evaluation.trials.select_related("entry__tool", "owner").prefetch_related("log"))
-    passing = [t for t in trials if all(v == "pass" for _, _, v, _ in t.entry.verdicts()) and t.score is not None]
+    trials = list(evaluation.trials.select_related("entry__tool", "owner").prefetch_related("log", "entry__transitions"))
+    passing = [t for t in trials if t.entry.passes_filters() and t.score is not None]
     best = max(passing, key=lambda t: (t.score, bool(t.ran_end_to_end)), default=None)
     return render(request, "evaluations/compare.html", {"evaluation": evaluation, "trials": trials, "best": best})
 

@@ -72,18 +72,24 @@ class ProbeSettingsForm(forms.ModelForm):
     class Meta:
         model = Probe
         fields = ["kind", "url", "interval_minutes", "unused_after_days", "failures_before_unknown", "enabled"]
+        labels = {"url": "URL"}
 
     def __init__(self, *args, kind=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind = kind or self.data.get("kind") or self.instance.kind or Kind.MLFLOW
+        self.kind = kind if kind in Kind.values else self.data.get("kind") or self.instance.kind or Kind.MLFLOW
+        if not self.is_bound:
+            self.initial["kind"] = self.kind  # the select shows the kind whose settings follow
         for name, label, help_text in KIND_PARAMS.get(self.kind, []):
             initial = self.instance.params.get(name, "") if self.instance.kind == self.kind else ""
             if isinstance(initial, list):
                 initial = ", ".join(map(str, initial))
             self.fields[f"param_{name}"] = forms.CharField(label=label, help_text=help_text, required=False, initial=initial)
-        # Changing the kind fetches the form again with that kind's settings (only the kind
-        # is sent: a GET never carries the credential).
-        self.fields["kind"].widget.attrs.update({"hx-get": "", "hx-target": "#probe-form", "hx-swap": "outerHTML"})
+        # Changing the kind fetches the form again with that kind's settings, keeping what was
+        # typed in the other fields; a GET never carries the credential.
+        self.fields["kind"].widget.attrs.update({
+            "hx-get": "", "hx-target": "#probe-form", "hx-swap": "outerHTML", "hx-include": "closest form",
+            "hx-params": "not credential,csrfmiddlewaretoken",
+        })
 
     def param_fields(self):
         return [self[name] for name in self.fields if name.startswith("param_")]

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.db import models
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.html import format_html
@@ -13,24 +14,41 @@ TREND_DAYS = 90
 
 
 def activity_trend(probe, now=None, days: int = TREND_DAYS) -> list[int | None]:
-    """Activity counts a day over the last `days` days, oldest first; None where nothing ran."""
+    """Activity a day over the last `days` days, oldest first; None where no probe run succeeded."""
     return activity_trends([probe.pk], now=now, days=days)[probe.pk]
 
 
 def activity_trends(probe_ids, now=None, days: int = TREND_DAYS) -> dict[int, list[int | None]]:
-    """`activity_trend` for many probes at once, in two queries."""
+    """`activity_trend` for many probes at once, in two queries.
+
+    A day counts the activity the usage state counts: the most activity a run reported that
+    day, and at least one on any day a run saw the last activity happen (a heartbeat, an
+    attestation, a tool that reports times but no counts)."""
     now = now or timezone.now()
     start = (now - timedelta(days=days - 1)).date()
     by_day = {probe_id: {} for probe_id in probe_ids}
+
+    def seen(probe_id, day, count, last_activity_at):
+        days_seen = by_day[probe_id]
+        if day >= start:
+            days_seen[day] = max(days_seen.get(day) or 0, count or 0)
+        if last_activity_at is not None:
+            active_day = last_activity_at.date()
+            if start <= active_day <= now.date():
+                days_seen[active_day] = max(days_seen.get(active_day) or 0, 1)
+
     raw = (
         ProbeResult.objects.filter(probe_id__in=probe_ids, at__date__gte=start, ok=True)
-        .values_list("probe_id", "at__date").annotate(Max("activity_count")).order_by()
+        .values_list("probe_id", "at__date").annotate(Max("activity_count"), Max("last_activity_at")).order_by()
     )
-    for probe_id, day, count in raw:
-        by_day[probe_id][day] = count
-    rolled_up = ProbeDay.objects.filter(probe_id__in=probe_ids, day__gte=start, runs__gt=0)
-    for probe_id, day, count, runs in rolled_up.values_list("probe_id", "day", "activity_count", "runs"):
-        by_day[probe_id].setdefault(day, (count or 0) // runs)
+    for probe_id, day, count, last_activity_at in raw:
+        seen(probe_id, day, count, last_activity_at)
+    rolled_up = ProbeDay.objects.filter(probe_id__in=probe_ids, day__gte=start, runs__gt=0).exclude(
+        runs=models.F("failures"))
+    for probe_id, day, count, runs, last_activity_at in rolled_up.values_list(
+            "probe_id", "day", "activity_count", "runs", "last_activity_at"):
+        if day not in by_day[probe_id]:
+            seen(probe_id, day, (count or 0) // runs, last_activity_at)
     return {
         probe_id: [days_seen.get(start + timedelta(days=n)) for n in range(days)]
         for probe_id, days_seen in by_day.items()
@@ -38,11 +56,12 @@ def activity_trends(probe_ids, now=None, days: int = TREND_DAYS) -> dict[int, li
 
 
 def sparkline(values: list[int | None], width: int = 270, height: int = 40) -> str:
-    """An inline SVG of the values: a line where the probe ran, gaps where it did not."""
+    """An inline SVG of the values (a line where the probe ran, gaps where it did not), and a
+    word when there is nothing to draw."""
     known = [v for v in values if v is not None]
     if not known:
-        return format_html('<svg class="sparkline" width="{}" height="{}" role="img" aria-label="No activity recorded"></svg>', width, height)
-    top = max(known) or 1
+        return format_html('<span class="muted trend-empty">No successful probe run in {} days yet.</span>', len(values))
+    top = max(known)
     step = width / max(len(values) - 1, 1)
     segments, current = [], []
     for n, value in enumerate(values):
@@ -51,7 +70,7 @@ def sparkline(values: list[int | None], width: int = 270, height: int = 40) -> s
                 segments.append(current)
             current = []
             continue
-        current.append(f"{n * step:.1f},{height - 2 - (value / top) * (height - 4):.1f}")
+        current.append(f"{n * step:.1f},{height - 2 - (value / (top or 1)) * (height - 4):.1f}")
     if current:
         segments.append(current)
     lines = "".join(
@@ -59,10 +78,15 @@ def sparkline(values: list[int | None], width: int = 270, height: int = 40) -> s
         if len(points) > 1 else f'<circle r="1.5" cx="{points[0].split(",")[0]}" cy="{points[0].split(",")[1]}" fill="currentColor"/>'
         for points in segments
     )
-    label = f"Activity over {len(values)} days, highest {top}"
+    active_days = sum(1 for v in known if v)
+    if active_days:
+        label = f"Activity on {active_days} of {len(values)} days, highest {top} in a day"
+    else:
+        label = f"No activity in {len(values)} days"
     return format_html(
-        '<svg class="sparkline" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">{}</svg>',
-        width, height, width, height, label, mark_safe(lines),  # numbers only: coordinates we computed
+        '<svg class="sparkline" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">{}</svg>'
+        ' <span class="muted small">{}</span>',
+        width, height, width, height, label, mark_safe(lines), label,  # numbers only: coordinates we computed
     )
 
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.lib.forms import DateInput
 from apps.reviews.models import Decision, Review, ReviewItem
 
 
@@ -14,7 +15,7 @@ class ReviewForm(forms.ModelForm):
     class Meta:
         model = Review
         fields = ["year", "held_on", "attendees"]
-        widgets = {"held_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"held_on": DateInput()}
         error_messages = {"year": {"unique": "There is a review for this year already."}}
 
     def clean_held_on(self):
@@ -33,5 +34,5 @@ class DecisionForm(forms.ModelForm):
     class Meta:
         model = ReviewItem
         fields = ["decision", "rationale", "action_owner", "due_on"]
-        widgets = {"rationale": forms.Textarea(attrs={"rows": 2}), "due_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"rationale": forms.Textarea(attrs={"rows": 2}), "due_on": DateInput()}
         labels = {"due_on": "Due"}

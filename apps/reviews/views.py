@@ -144,12 +144,14 @@ def review_meeting(request, pk):
         number = max(int(request.GET.get("n", 1)), 1)
     except ValueError:
         number = 1
-    item = (review.items.select_related("review", "entry__tool", "action_owner").filter(position__lt=number)
-            .order_by("-position").first())
+    item = (review.items.select_related("review", "entry__tool", "action_owner", "evaluation")
+            .filter(position__lt=number).order_by("-position").first())
     if item is None:
         raise Http404("This review has no tools on its agenda.")
-    form = DecisionForm(instance=item, initial={"decision": item.decision or None})
-    context = _meeting_context(item, form=form)
+    if review.status == Review.Status.CLOSED:  # read-only: what was decided, and what it left
+        context = _meeting_context(item, task=Task.objects.filter(item=item).select_related("entry__tool", "owner").first())
+    else:
+        context = _meeting_context(item, form=DecisionForm(instance=item, initial={"decision": item.decision or None}))
     context["previous_url"] = _meeting_url(pk, item.position - 1) if item.position else ""
     context["next_url"] = (_meeting_url(pk, item.position + 1)
                            if item.position + 1 < context["total"] else "")

@@ -1,6 +1,7 @@
 from django import forms
 
 from apps.accounts.models import User
+from apps.lib.forms import DateInput
 from apps.painpoints.models import PainPoint
 from apps.stack.models import MLModel, OrganisationProfile, StackEntry, Verdict
 
@@ -50,7 +51,7 @@ class EntryDetailsForm(forms.ModelForm):
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 3}),
             "pain_points": forms.SelectMultiple(attrs={"size": 6}),
-            "snoozed_until": forms.DateInput(attrs={"type": "date"}),
+            "snoozed_until": DateInput(),
         }
         labels = {"snoozed_until": "Removal pipeline snoozed until"}
 

@@ -159,6 +159,10 @@ class StackEntry(models.Model):
             for field, label in FILTERS.items()
         ]
 
+    def passes_filters(self) -> bool:
+        """Whether all three adoption filters are recorded as passed."""
+        return all(verdict == Verdict.PASS for _, _, verdict, _ in self.verdicts())
+
     @property
     def is_unassessed(self) -> bool:
         """Adopted before anyone passed it through the three filters (a legacy entry)."""
@@ -183,6 +187,23 @@ class StackEntry(models.Model):
         if self.owner_id is None:
             reasons.append("It has no owner.")
         return reasons
+
+    def overlap_if_adopted(self) -> list[str]:
+        """A warning for each category that adopting this tool would crowd past the number of
+        tools it allows (seed rule 3: one experiment tracker, not two)."""
+        if self.lifecycle in IN_USE:
+            return []
+        warnings = []
+        for category in self.tool.categories.all():
+            if category.max_adopted is None:
+                continue
+            others = sorted(StackEntry.objects.filter(lifecycle__in=IN_USE, tool__categories=category)
+                            .exclude(pk=self.pk).values_list("tool__name", flat=True))
+            if len(others) >= category.max_adopted:
+                allows = "one tool" if category.max_adopted == 1 else f"{category.max_adopted} tools"
+                warnings.append(f"{category.name} allows {allows} and already runs {', '.join(others)}: adopting "
+                                f"{self.tool} makes {len(others) + 1}, an overlap.")
+        return warnings
 
     def reset_assessment(self) -> str:
         """Start a fresh assessment for a tool proposed again; return the old one as text."""

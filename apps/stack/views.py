@@ -53,6 +53,7 @@ def overview(request):
         "run": LinterRun.objects.filter(pk=1).first(),  # its findings: what the overview counts
         "heartbeat": Heartbeat.objects.filter(name=WORKER).first(),
         "dashboard": dashboard,
+        "my_tasks": request.user.tasks.filter(done_on__isnull=True).select_related("entry__tool", "owner")[:10],
     }
     return render(request, "stack/overview.html", context)
 
@@ -108,7 +109,8 @@ def _entry_context(entry: StackEntry, user, **extra) -> dict:
     decisions = DecisionRecord.objects.filter(chosen__entry=entry, status=DecisionRecord.Status.ACCEPTED)
     return {
         "entry": entry, "moves": moves, "findings": findings, "filter_forms": forms, "usage": usage,
-        "trials": trials, "decisions": decisions, **extra,
+        "trials": trials, "decisions": decisions, "overlap_warnings": entry.overlap_if_adopted(), "tasks": entry.tasks.select_related("entry__tool", "owner"),
+        **extra,
     }
 
 

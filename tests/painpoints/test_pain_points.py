@@ -91,3 +91,11 @@ def test_an_anticipated_pain_says_it_cannot_justify_a_tool(viewer_client, db):
     pain = PainPoint.objects.create(title="One day, features", anticipated=True)
     page = viewer_client.get(f"/pain-points/{pain.pk}/").content.decode()
     assert "can never justify adopting a tool" in page
+
+
+def test_the_empty_state_is_always_there_for_the_logged_row_to_hide(lead_client, db):
+    PainPoint.objects.create(title="Already logged", evidence="weekly")
+    page = lead_client.get("/pain-points/").content.decode()
+    assert '<p id="pain-empty" class="empty" hidden>' in page  # the out-of-band swap finds its target
+    PainPoint.objects.all().delete()
+    assert '<p id="pain-empty" class="empty">No pain points logged yet.</p>' in lead_client.get("/pain-points/").content.decode()

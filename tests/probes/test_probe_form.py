@@ -48,6 +48,20 @@ def test_changing_the_kind_swaps_its_settings_in_place(lead_client, entry):
     assert 'name="param_experiment_ids"' not in page
 
 
+def test_the_swapped_form_keeps_the_chosen_kind_and_what_was_typed(lead_client, entry):
+    Probe.objects.create(entry=entry, kind="mlflow", url="http://mlflow.internal:5000")
+    page = lead_client.get(f"/stack/{entry.pk}/probe/?kind=prometheus&url=http://prom.internal:9090&interval_minutes=15",
+                           headers={"HX-Request": "true"}).content.decode()
+    assert '<option value="prometheus" selected>' in page
+    assert '<option value="mlflow" selected>' not in page
+    assert 'value="http://prom.internal:9090"' in page and 'value="15"' in page
+
+
+def test_a_new_probe_shows_the_kind_whose_settings_it_asks_for(lead_client, entry):
+    page = lead_client.get(f"/stack/{entry.pk}/probe/").content.decode()
+    assert '<option value="mlflow" selected>' in page and 'name="param_experiment_ids"' in page
+
+
 def test_a_metadata_url_is_refused_with_a_reason(lead_client, entry):
     page = lead_client.post(f"/stack/{entry.pk}/probe/", {
         "kind": "http_json", "url": "http://0xA9FEA9FE/latest", "interval_minutes": "60", "unused_after_days": "90",

@@ -86,6 +86,23 @@ def test_the_entry_page_shows_usage_and_the_trend(viewer_client, probe, entry):
     assert "boom: refused" in page
 
 
+def test_a_heartbeat_a_minute_ago_draws_todays_activity(viewer_client, probe, entry):
+    from apps.probes.selectors import activity_trend, sparkline
+
+    now = timezone.now()
+    ProbeResult.objects.create(probe=probe, run_key="hb", at=now, ok=True, last_activity_at=now - timedelta(minutes=1))
+    trend = activity_trend(probe, now=now)
+    assert trend[-1] == 1 and trend[:-1] == [None] * 89
+    assert "Activity on 1 of 90 days" in sparkline(trend)
+    page = viewer_client.get(f"/stack/{entry.pk}/").content.decode()
+    assert "No activity recorded" not in page and "Activity on 1 of 90 days" in page
+
+
+def test_the_trend_says_so_when_the_probe_never_ran(viewer_client, probe, entry):
+    page = viewer_client.get(f"/stack/{entry.pk}/").content.decode()
+    assert "No successful probe run in 90 days yet." in page
+
+
 def test_old_results_are_rolled_up_per_day(probe):
     now = timezone.now()
     old = now - timedelta(days=40)

@@ -178,3 +178,22 @@ def test_a_long_agenda_band_shows_its_first_rows_and_pages_the_rest(lead_client,
     band = lead_client.get(f"/reviews/{review.pk}/?band={slugify(label)}").content.decode()
     assert f"Page 1 of {(len(rows) + 49) // 50}" in band and rows[49].tool_name in band
     assert lead_client.get(f"/reviews/{review.pk}/?band=nonsense").status_code == 404
+
+
+def test_a_closed_review_meeting_is_read_only_and_shows_its_task(lead_client, client, opened, alice, bob):
+    from apps.reviews.services import review_close
+
+    neptune, prometheus = opened.items.get(tool_name="Neptune"), opened.items.get(tool_name="Prometheus")
+    item_decide(neptune, decision="investigate", rationale="who still logs runs there?", action_owner=bob,
+                due_on=date(2027, 1, 15), by=alice)
+    item_decide(prometheus, decision="keep", rationale="in daily use", by=alice)
+    review_close(opened, by=alice)
+    page = lead_client.get(f"/reviews/{opened.pk}/meeting/?n={neptune.position + 1}").content.decode()
+    assert "Save the decision" not in page and "Nothing changes until the review closes" not in page
+    assert "review-item-decide" not in page and f"/reviews/items/{neptune.pk}/decide/" not in page
+    assert "read-only" in page and "Investigate Neptune: who still logs runs there?" in page
+    task_line = "Investigate Neptune: who still logs runs there?"
+    assert task_line in lead_client.get(f"/reviews/{opened.pk}/").content.decode()
+    assert task_line in lead_client.get(f"/stack/{neptune.entry_id}/").content.decode()
+    client.force_login(bob)
+    assert task_line in client.get("/").content.decode()  # the action owner's own tasks

@@ -92,3 +92,27 @@ def test_a_legacy_entry_stays_adopted_and_shows_as_unassessed(viewer_client, cat
     legacy = StackEntry.objects.create(tool=Tool.objects.get(name="Weights & Biases"), lifecycle=Lifecycle.ADOPTED)
     page = viewer_client.get(f"/stack/{legacy.pk}/").content.decode()
     assert "unassessed" in page and "Adopted before anyone assessed it" in page
+
+
+def test_move_to_preselects_nothing(lead_client, catalog, alice):
+    for name, lifecycle in [("Prefect", Lifecycle.PROPOSED), ("Airflow", Lifecycle.ADOPTED)]:
+        entry = StackEntry.objects.create(tool=Tool.objects.get(name=name), lifecycle=lifecycle, owner=alice)
+        page = lead_client.get(f"/stack/{entry.pk}/").content.decode()
+        select = page.split('<select name="lifecycle" id="id_lifecycle"')[1].split("</select>")[0]
+        assert select.startswith(' required><option value="" selected>Choose…</option>'), name
+        assert select.count("selected") == 1
+        assert lead_client.post(f"/stack/{entry.pk}/move/", {"lifecycle": ""}).status_code == 302
+        entry.refresh_from_db()
+        assert entry.lifecycle == lifecycle  # an empty choice moves nothing
+
+
+def test_adopting_one_tracker_too_many_is_warned_before_the_click(lead_client, entry, alice):
+    StackEntry.objects.create(tool=Tool.objects.get(name="Weights & Biases"), lifecycle=Lifecycle.ADOPTED, owner=alice)
+    for name in ("capability", "integration", "operational_cost"):
+        filter_record(entry=entry, name=name, verdict="pass", rationale="fine", by=alice)
+    StackEntry.objects.filter(pk=entry.pk).update(owner=alice)
+    entry.pain_points.add(PainPoint.objects.create(title="Which model is live?", evidence="rolled back"))
+    page = lead_client.get(f"/stack/{entry.pk}/").content.decode()
+    assert "Adopt MLflow" in page
+    assert ("Experiment tracking allows one tool and already runs Weights &amp; Biases: adopting MLflow "
+            "makes 2, an overlap.") in page
