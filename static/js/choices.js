@@ -2,7 +2,7 @@
 // not match. Runs on the page and on every fragment htmx swaps in.
 (function () {
   function addSearch(root) {
-    root.querySelectorAll(".choices").forEach(function (list) {
+    root.querySelectorAll("div.choices").forEach(function (list) {
       if (list.dataset.searchReady || !list.querySelector("[data-searchable]")) return;
       list.dataset.searchReady = "1";
       var box = document.createElement("input");

@@ -34,12 +34,31 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, live_server):
+def page(chromium, live_server, request):
+    """A fresh browser tab on the live server. Any console error, uncaught script error or
+    failed request on it fails the test, unless the test is marked `console_errors_expected`."""
     context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
+    problems = []
+    page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
+            if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on("requestfailed", lambda failed: problems.append(f"request failed: {failed.url} {failed.failure}")
+            if "ERR_ABORTED" not in (failed.failure or "") else None)
     yield page
     context.close()
+    if not request.node.get_closest_marker("console_errors_expected"):
+        assert not problems, "\n".join(problems)
+
+
+def snap(page, name: str) -> None:
+    """A full-page screenshot into $BROWSER_SCREENSHOTS, when it is set, to look at."""
+    folder = os.environ.get("BROWSER_SCREENSHOTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        # caret="initial": hiding the caret would inject a style the Content-Security-Policy refuses.
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True, caret="initial")
 
 
 @pytest.fixture
