@@ -13,8 +13,8 @@ def test_a_missing_page_is_ours_and_names_the_address(viewer_client):
 
 
 def test_a_forbidden_action_says_why_in_the_site_layout(viewer_client, catalog):
-    from apps.stack.models import StackEntry
     from apps.catalog.models import Tool
+    from apps.stack.models import StackEntry
 
     entry = StackEntry.objects.create(tool=Tool.objects.get(name="MLflow"))
     response = viewer_client.get(f"/stack/{entry.pk}/probe/")

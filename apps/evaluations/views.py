@@ -10,7 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.evaluations.forms import CancelForm, DecisionForm, EvaluationForm, LogForm, ShortlistForm, TrialForm
+from apps.evaluations.forms import (
+    CancelForm,
+    DecisionForm,
+    EvaluationForm,
+    LogForm,
+    ShortlistForm,
+    TrialForm,
+)
 from apps.evaluations.models import DecisionRecord, Evaluation, Trial, TrialLogEntry
 from apps.evaluations.services import (
     MARKDOWN_PREFETCH,

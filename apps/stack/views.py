@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.catalog.models import Category, Tool
@@ -89,11 +90,12 @@ def _load_entry(pk) -> StackEntry:
 
 
 def _entry_context(entry: StackEntry, user, **extra) -> dict:
+    now = timezone.now()
     findings = list(entry.findings.exclude(code__in=STACK_WIDE))
     probe = getattr(entry, "probe", None)
     usage = {
         "probe": probe,
-        "trend": sparkline(activity_trend(probe)) if probe else "",
+        "trend": sparkline(activity_trend(probe, now=now)) if probe else "",
         "errors": recent_errors(probe) if probe else [],
         "changes": list(entry.usage_changes.order_by("-at")[:8]),
         # The heartbeat URL is a secret: only the owner and leads see it.

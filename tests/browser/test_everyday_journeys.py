@@ -138,7 +138,7 @@ def test_a_probe_of_each_kind_is_set_up_from_the_entry_page(page, catalog, alice
         page.fill("#id_credential", "airflow-password")
     snap(page, f"probe-{kind}")
     page.click("button:has-text('Save the probe')")
-    page.get_by_text(f"The probe of MLflow is saved").wait_for()
+    page.get_by_text("The probe of MLflow is saved").wait_for()
     probe = Probe.objects.get(entry=entry)
     assert probe.kind == kind
     for name, _, _ in KIND_PARAMS.get(kind, []):
@@ -235,3 +235,17 @@ def test_a_very_long_word_wraps_instead_of_widening_the_page(page, catalog, alic
             height = page.evaluate("document.documentElement.scrollHeight")
             assert height < 3000, f"{url} is {height} px tall"
     snap(page, "long-word")
+
+
+def test_logging_a_pain_point_beside_others_swaps_cleanly(page, catalog, alice):
+    PainPoint.objects.create(title="Already on the list", evidence="weekly")
+    log_in(page, alice.email)
+    page.goto("/pain-points/")
+    page.click("summary:has-text('Log a pain point')")
+    page.fill("#id_title", "Feature values differ between training and serving")
+    page.select_option("#id_category", label="Feature store")
+    page.fill("#id_evidence", "The March incident: a week of wrong scores")
+    page.click("button:has-text('Log the pain point')")
+    page.locator("#pain-rows").get_by_text("Feature values differ between training and serving").wait_for()
+    assert page.locator("#pain-rows tr").count() == 2
+    assert page.locator("#pain-empty").is_hidden()

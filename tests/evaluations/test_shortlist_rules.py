@@ -8,7 +8,12 @@ import pytest
 from apps.catalog.models import Category, Tool
 from apps.evaluations.forms import DecisionForm, EvaluationForm
 from apps.evaluations.models import Evaluation
-from apps.evaluations.services import EvaluationError, evaluation_cancel, evaluation_start, shortlist
+from apps.evaluations.services import (
+    EvaluationError,
+    evaluation_cancel,
+    evaluation_start,
+    shortlist,
+)
 from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, StackEntry, Verdict
 from apps.stack.services import filter_record
