@@ -177,6 +177,9 @@ def trial_done(request, pk):
 @permission_required("evaluations.add_decisionrecord", raise_exception=True)
 def decision_create(request, pk):
     evaluation = get_object_or_404(Evaluation.objects.prefetch_related("pain_points"), pk=pk)
+    if evaluation.is_cancelled:
+        messages.error(request, f"“{evaluation.title}” was cancelled: it takes no decision.")
+        return redirect("evaluation-detail", pk=pk)
     initial = {
         "title": f"Choose a tool for {evaluation.category.name.lower()}",
         "context": "\n".join(f"- {p.title}" for p in evaluation.pain_points.all()),

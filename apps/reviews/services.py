@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from apps.evaluations.models import DecisionRecord, Evaluation
 from apps.findings.rules import by_entry, lint
@@ -235,8 +236,10 @@ def _replace(item: ReviewItem, *, by, now):
 
 
 def _investigate(item: ReviewItem, *, by, now):
-    Task.objects.create(entry=item.entry, item=item, title=f"Investigate {item.tool_name}: {item.rationale}",
-                        owner=item.action_owner, due_on=item.due_on, created_at=now)
+    # The title fits its column; the whole rationale stays on the review item the task links to.
+    title = Truncator(f"Investigate {item.tool_name}: {item.rationale}").chars(Task._meta.get_field("title").max_length)
+    Task.objects.create(entry=item.entry, item=item, title=title, owner=item.action_owner, due_on=item.due_on,
+                        created_at=now)
 
 
 def _note(item: ReviewItem) -> str:

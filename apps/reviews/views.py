@@ -185,6 +185,12 @@ def item_filter(request, pk, name):
     item = get_object_or_404(ReviewItem.objects.select_related("review", "entry__tool"), pk=pk)
     if name not in FILTERS:
         raise Http404("No such adoption filter")
+    if item.review.status != Review.Status.OPEN:
+        messages.error(request, f"{item.review} is {item.review.get_status_display().lower()}: its filters are run "
+                                "again only while it is in progress; the entry page records a new verdict.")
+        if not wants_fragment(request):
+            return redirect(_meeting_url(item.review_id, item.position))
+        return render(request, "reviews/partials/filters.html", _meeting_context(item))
     form = FilterVerdictForm(request.POST)
     if form.is_valid():
         filter_record(entry=item.entry, name=name, by=request.user, **form.cleaned_data)
