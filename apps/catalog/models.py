@@ -1,3 +1,5 @@
+import re
+
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -94,3 +96,12 @@ class Tool(models.Model):
 
     def natural_key(self):
         return (self.name,)
+
+    @property
+    def complexity_detail(self) -> str:
+        """The complexity note without the level it repeats; empty when it says nothing more."""
+        level = re.escape(self.get_complexity_display())
+        rest = re.sub(rf"^\s*{level}\b|\b{level}\s*$", "", self.complexity_note, flags=re.IGNORECASE).strip(" ;:,.—–-")
+        if rest.startswith("(") and rest.endswith(")"):
+            rest = rest[1:-1].strip()
+        return rest

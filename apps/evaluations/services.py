@@ -157,15 +157,17 @@ def decision_accept(record: DecisionRecord, *, by, now=None) -> DecisionRecord:
     others are rejected with their reasons, the trials end, and a superseded record says so.
     Raises TransitionError (nothing changed) when the chosen tool cannot pass the gate."""
     now = now or timezone.now()
-    record = DecisionRecord.objects.select_for_update(of=("self",)).select_related("chosen__entry__tool", "evaluation").get(pk=record.pk)
+    # The evaluation first, as cancelling locks it: an accept and a cancel run one after the other.
+    evaluation = Evaluation.objects.select_for_update().get(pk=record.evaluation_id)
+    record = DecisionRecord.objects.select_for_update(of=("self",)).select_related("chosen__entry__tool").get(pk=record.pk)
     if record.status != DecisionRecord.Status.PROPOSED:
         raise EvaluationError(f"Decision {record.number} is {record.get_status_display().lower()} already.")
-    if record.evaluation.is_cancelled:
-        raise EvaluationError(f"“{record.evaluation}” was cancelled: {record.evaluation.cancel_reason}")
+    if evaluation.is_cancelled:
+        raise EvaluationError(f"“{evaluation}” was cancelled: {evaluation.cancel_reason}")
     note = f"Decision {record.number}: {record.title}"
     if record.chosen and record.chosen.entry.lifecycle != Lifecycle.ADOPTED:
         record.chosen.entry.move_to(Lifecycle.ADOPTED, by=by, now=now, note=note)
-    for trial in record.evaluation.trials.select_related("entry__tool"):
+    for trial in evaluation.trials.select_related("entry__tool"):
         if trial.pk != (record.chosen_id or 0) and trial.entry.lifecycle in (Lifecycle.PROPOSED, Lifecycle.EVALUATING):
             trial.entry.move_to(Lifecycle.REJECTED, by=by, now=now, note=f"Not chosen ({note}): {rejection_reason(trial, record)}")
         if not trial.finished_on:
@@ -187,8 +189,16 @@ MARKDOWN_PREFETCH = ["evaluation__pain_points", "evaluation__trials__entry__tool
 
 
 def decision_markdown(record: DecisionRecord) -> str:
-    """The record as a Markdown file (MADR-like) to commit next to code."""
+    """The record as a Markdown file (MADR-like) to commit next to code. Each pain point is
+    listed once, with its evidence: a line of the context that only names one is left out."""
     evaluation = record.evaluation
+    pains = list(evaluation.pain_points.all())
+
+    def named(text: str) -> str:
+        return text.strip().lstrip("-*• ").rstrip(" .;:").strip().casefold()
+
+    titles = {named(p.title) for p in pains}
+    context = "\n".join(line for line in record.context.strip().splitlines() if named(line) not in titles).strip()
     lines = [
         f"# {record.number}. {record.title}",
         "",
@@ -198,8 +208,8 @@ def decision_markdown(record: DecisionRecord) -> str:
     ]
     if record.revisit_by:
         lines.append(f"* Revisit by: {record.revisit_by:%Y-%m-%d}")
-    lines += ["", "## Context and pain points", "", record.context.strip(), ""]
-    lines += [f"* {p.title}" + (f" — {p.evidence}" if p.evidence else "") for p in evaluation.pain_points.all()]
+    lines += ["", "## Context and pain points", ""] + ([context, ""] if context else [])
+    lines += [f"* {p.title}" + (f" — {p.evidence}" if p.evidence else "") for p in pains]
     lines += ["", f"Representative use case: {evaluation.use_case.strip()}", "", "## Considered options", ""]
     for trial in evaluation.trials.all():  # callers prefetch MARKDOWN_PREFETCH
         scores = ", ".join(

@@ -39,6 +39,14 @@ class ProbeForm(forms.ModelForm):
         model = Probe
         fields = ["kind", "url", "params", "interval_minutes", "unused_after_days"]
 
+    def clean(self):
+        data = super().clean()
+        params = data.get("params")
+        missing = missing_params(data.get("kind"), params) if isinstance(params, dict) else []
+        if missing:
+            self.add_error("params", needs(data["kind"], missing))
+        return data
+
 
 # The settings each kind of probe takes, as (name, label, help text).
 KIND_PARAMS = {
@@ -58,6 +66,26 @@ KIND_PARAMS = {
     ],
     Kind.WANDB: [("entity", "Entity", "The team or user."), ("project", "Project", "")],
 }
+# The settings without which a kind of probe reads nothing: groups of names, one of each group.
+REQUIRED_PARAMS = {
+    Kind.PROMETHEUS: [("query", "preset")],
+    Kind.HTTP_JSON: [("timestamp_path", "count_path")],
+    Kind.GITHUB_ACTIONS: [("repository",)],
+    Kind.WANDB: [("entity",), ("project",)],
+}
+
+
+def missing_params(kind, params: dict) -> list[tuple[str, ...]]:
+    """The groups of settings `kind` needs that `params` has none of."""
+    return [group for group in REQUIRED_PARAMS.get(kind, [])
+            if not any(str(params.get(name) or "").strip() for name in group)]
+
+
+def needs(kind, missing: list[tuple[str, ...]]) -> str:
+    """What a probe of `kind` lacking those settings is told."""
+    names = " and ".join(" or ".join(group) for group in missing)
+    verb, pronoun = ("is", "it") if len(missing) == 1 else ("are", "them")
+    return f"{names} {verb} missing: a {Kind(kind).label} probe reads nothing without {pronoun}."
 
 
 class ProbeSettingsForm(forms.ModelForm):
@@ -106,6 +134,10 @@ class ProbeSettingsForm(forms.ModelForm):
                 self.add_error("param_preset", f"Choose one of {', '.join(PRESETS)}.")
             if not preset and not query:
                 self.add_error("param_query", "Write a query, or choose a preset.")
+        given = {name.removeprefix("param_"): value for name, value in data.items() if name.startswith("param_")}
+        for group in missing_params(self.kind, given):
+            if not self.has_error(f"param_{group[0]}"):
+                self.add_error(f"param_{group[0]}", needs(self.kind, [group]))
         return data
 
     def save(self, commit=True):

@@ -12,9 +12,13 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
+from django import forms
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.text import slugify
@@ -115,6 +119,7 @@ NESTED_PATHS = {
 }
 
 MISSING = object()  # a reference to something that exists neither in the file nor the database
+SHORT = 40  # a changed value longer than this is named, not shown
 
 
 def reserved_variables() -> set[str]:
@@ -128,6 +133,31 @@ class Changes:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    fields: dict[str, list[str]] = field(default_factory=dict)  # what changes in each changed record
+
+    def changed_fields(self) -> list[tuple[str, list[str]]]:
+        """(name, what changes) of each changed record."""
+        return [(name, self.fields.get(name, [])) for name in self.changed]
+
+
+def shown(form_field, value) -> str:
+    """A value as the stack file writes it, references by name."""
+    if isinstance(form_field, forms.ModelChoiceField):
+        values = value if isinstance(value, (list, tuple, QuerySet)) else [value]
+        pks = [getattr(v, "pk", v) for v in values if v not in (None, "")]
+        names = sorted(str(o) for o in form_field.queryset.model._default_manager.filter(pk__in=pks)) if pks else []
+        return ", ".join(names) or "none"
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False) if value else "none"
+    return str(value)
 
 
 @dataclass
@@ -388,15 +418,34 @@ class _Importer:
             line, item = item.line_of(key), item[key]
         return line
 
-    def record(self, section: str, name: str, *, added: bool, changed: bool) -> None:
+    def record(self, section: str, name: str, *, added: bool, changed: bool, fields=()) -> None:
         changes = self.outcome.changes[section]
         (changes.added if added else changes.changed if changed else changes.unchanged).append(name)
+        if changed and not added:
+            changes.fields[name] = list(fields)
+
+    @staticmethod
+    def changed_fields(form, schema: str, prefix: str = "") -> list[str]:
+        """What the form changes, by the file's field names: "field: old → new" where both
+        values are short, else the field alone. No form carries a credential."""
+        to_file = {form_key: file_key for file_key, (form_key, _) in SCHEMA[schema].items() if form_key}
+        to_file.update(NESTED_PATHS if schema == "stack" else {})
+        described = []
+        for name in form.changed_data:
+            form_field = form.fields[name]
+            old = shown(form_field, form.get_initial_for_field(form_field, name))
+            new = shown(form_field, form.cleaned_data.get(name))
+            where = prefix + to_file.get(name, name)
+            short = len(old) <= SHORT and len(new) <= SHORT and "\n" not in old + new
+            described.append(f"{where}: {old} → {new}" if short else where)
+        return described
 
     def save(self, form, section: str, name: str):
         added = form.instance.pk is None
         changed = form.has_changed()
+        fields = self.changed_fields(form, section) if changed and not added else []
         instance = form.save() if added or changed else form.instance
-        self.record(section, name, added=added, changed=changed)
+        self.record(section, name, added=added, changed=changed, fields=fields)
         return instance
 
     def import_simple(self, section, name, item, path, *, instance, form_class, references=None):
@@ -444,7 +493,10 @@ class _Importer:
         if not self.validate(form, item, path, "users", resolved) or not self.record_is_clean():
             return
         added = instance.pk is None
-        changed = form.has_changed() or (role is not None and not added and role != instance.role)
+        fields = [] if added else self.changed_fields(form, "users")
+        if role is not None and not added and role != instance.role:
+            fields.append(f"role: {instance.role or 'none'} → {role}")
+        changed = bool(fields)
         if added or changed:
             user = form.save(commit=False)
             if added:
@@ -452,7 +504,7 @@ class _Importer:
             user.save()
             if role is not None:
                 user.set_role(role)
-        self.record("users", name, added=added, changed=changed)
+        self.record("users", name, added=added, changed=changed, fields=fields)
 
     def import_pain_points(self, name, item, path):
         instance = PainPoint.objects.filter(title=name).first() or PainPoint()
@@ -484,6 +536,7 @@ class _Importer:
             return
         entry = form.save(commit=False)
         added, changed = before == "", form.has_changed()
+        fields = self.changed_fields(form, "stack") if changed and not added else []
         if entry.lifecycle != before:
             if entry.lifecycle == Lifecycle.ADOPTED and "adopted_on" not in item:
                 entry.adopted_on = self.now.date()
@@ -497,8 +550,9 @@ class _Importer:
                 from_lifecycle=before, to_lifecycle=entry.lifecycle, by=self.by, at=self.now, note=IMPORT_NOTE
             )
         if probe_form is not None:
-            changed = self.save_probe(entry, probe_form, item["probe"], f"{path}.probe") or changed
-        self.record("stack", name, added=added, changed=changed)
+            probe_fields = self.save_probe(entry, probe_form, item["probe"], f"{path}.probe")
+            changed, fields = changed or bool(probe_fields), fields + probe_fields
+        self.record("stack", name, added=added, changed=changed, fields=fields)
 
     def check_lifecycle(self, form, before: str, item: Record, path: str) -> None:
         """A status change of an existing entry follows the same rules as on its page."""
@@ -561,19 +615,31 @@ class _Importer:
         elif name in reserved_variables():
             self.error(line, f"{path}.credential_env", f"{name} is one of Stackledger's own settings, not a probe credential")
 
-    def save_probe(self, entry: StackEntry, form: ProbeForm, spec: Record, path: str) -> bool:
+    def save_probe(self, entry: StackEntry, form: ProbeForm, spec: Record, path: str) -> list[str]:
+        """Save the probe when anything about it changes; return what changes. The credential
+        is only said to change, never shown."""
         added, changed = form.instance.pk is None, form.has_changed()
+        if added:
+            fields = [f"probe: none → {form.cleaned_data['kind']}"]
+        else:
+            fields = self.changed_fields(form, "probe", prefix="probe.")
         probe = form.save(commit=False)
         probe.entry = entry
+        env, token = probe.credential_env, probe.credential_token
         if probe.has_credential and not same_server(form.url_before, probe.url):
             probe.set_credential("")  # never send a stored credential to a new server
             probe.credential_env = probe.credential_env if self.read_credentials else ""
             changed = True
         if "credential_env" in spec:
             changed = self.probe_credential(probe, spec.get("credential_env") or "", spec.line_of("credential_env"), path) or changed
-        if added or changed:
-            probe.save()
-        return added or changed
+        if not added and probe.credential_env != env:
+            fields.append(f"probe.credential_env: {env or 'none'} → {probe.credential_env or 'none'}")
+        elif not added and probe.credential_token != token:
+            fields.append("probe.credential: " + ("replaced" if probe.has_credential else "cleared"))
+        if not (added or changed):
+            return []
+        probe.save()
+        return fields or ["probe"]
 
     def probe_credential(self, probe: Probe, name: str, line: int, path: str) -> bool:
         """Take the credential from the environment variable the file names; never from the

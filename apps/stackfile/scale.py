@@ -1,15 +1,19 @@
 """A large organisation on top of the demo one, for benchmarks: `seed_demo --scale N` adds
 N teams of 20 tools each, with owners, pain points, probes, a year of daily rolled-up probe
-history and 30 days of raw results, and evaluations; then the two past annual reviews. All
-written with bulk inserts; the names are made up and deterministic."""
+history and 30 days of raw results, and evaluations, all written with bulk inserts; then the
+two past annual reviews, opened through the review service. The names are made up and
+deterministic."""
 
 import random
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from apps.accounts.models import Team, User
 from apps.accounts.roles import EVALUATOR, GROUP_NAMES, LEAD
@@ -17,7 +21,8 @@ from apps.catalog.models import Category, Tool
 from apps.evaluations.models import Evaluation, Trial
 from apps.painpoints.models import PainPoint
 from apps.probes.models import Probe, ProbeDay, ProbeResult
-from apps.reviews.models import Decision, Review, ReviewItem
+from apps.reviews.models import Decision, Review
+from apps.reviews.services import item_decide, review_open
 from apps.stack.models import Lifecycle, LifecycleTransition, StackEntry, UsageState
 
 TOOLS_PER_TEAM = 20
@@ -26,6 +31,9 @@ LIFECYCLES = [Lifecycle.ADOPTED] * 13 + [Lifecycle.FLAGGED, Lifecycle.EVALUATING
                                           Lifecycle.PROPOSED, Lifecycle.RETIRED, Lifecycle.REJECTED, Lifecycle.ADOPTED]
 USAGE = [UsageState.ACTIVE] * 6 + [UsageState.IDLE, UsageState.UNUSED, UsageState.UNKNOWN]
 BATCH = 5000
+# What a past review saw of a tool's use, by its lifecycle that day.
+PAST_USAGE = {Lifecycle.ADOPTED: UsageState.ACTIVE, Lifecycle.FLAGGED: UsageState.UNUSED}
+KEPT = "Still in use"
 
 
 @transaction.atomic
@@ -143,19 +151,72 @@ def _evaluations(entries, categories, owners, now) -> None:
     )
 
 
-def past_reviews(now) -> None:
-    """The two annual reviews before this year's, closed, every tool in the stack kept."""
-    entries = list(StackEntry.objects.exclude(lifecycle=Lifecycle.PROPOSED).select_related("tool").order_by("pk"))
+@transaction.atomic
+def past_reviews(now, *, by) -> None:
+    """The two annual reviews before this year's, opened and decided as the lifecycle history
+    has it: each froze the stack as it stood that day, through the review's own service, and
+    what each decision did is in the history already, so closing applies nothing again."""
     for years_ago in (2, 1):
         year = now.year - years_ago
-        review = Review.objects.filter(year=year).first() or Review.objects.create(
-            year=year, held_on=date(year, now.month, min(now.day, 28)), status=Review.Status.CLOSED,
-            opened_at=now - timedelta(days=365 * years_ago), closed_at=now - timedelta(days=365 * years_ago),
-        )
-        ReviewItem.objects.bulk_create(
-            ReviewItem(review=review, entry=e, position=n, tool_name=e.tool.name, lifecycle=Lifecycle.ADOPTED,
-                       usage_state=UsageState.ACTIVE, licence_per_month=e.licence_per_month,
-                       ops_hours_per_month=e.ops_hours_per_month, monthly_cost=e.licence_per_month,
-                       owner_name="", decision=Decision.KEEP, rationale="In use.")
-            for n, e in enumerate(entries)
-        )
+        if Review.objects.filter(year=year).exists():
+            continue
+        held_on = date(year, now.month, min(now.day, 28))
+        opened = now - timedelta(days=(timezone.localdate(now) - held_on).days, hours=2)
+        review = Review.objects.create(year=year, held_on=held_on, created_by=by, created_at=opened - timedelta(days=30))
+        review.attendees.set([by])
+        with _as_it_stood(opened):
+            review_open(review, by=by, now=opened)
+        _decide_as_it_happened(review, by=by, now=opened + timedelta(hours=1))
+
+
+@contextmanager
+def _as_it_stood(at):
+    """While the block runs, the stack as its lifecycle history says it stood at `at`: each
+    entry in its lifecycle then (one not proposed yet is out of the stack, as a retired one
+    is), what was adopted active, what was flagged unused, everyone still here and every tool
+    still sold (the catalogue does not say since when a tool is discontinued)."""
+    lifecycles = dict(
+        LifecycleTransition.objects.filter(at__lt=at).order_by("entry_id", "at", "pk")
+        .values_list("entry_id", "to_lifecycle")
+    )
+    fields = ["lifecycle", "usage_state", "last_activity_at"]
+    entries = list(StackEntry.objects.only("pk", *fields))
+    saved = [(entry, [getattr(entry, name) for name in fields]) for entry in entries]
+    for entry in entries:
+        entry.lifecycle = lifecycles.get(entry.pk, Lifecycle.RETIRED)
+        entry.usage_state = PAST_USAGE.get(entry.lifecycle, UsageState.UNKNOWN)
+        entry.last_activity_at = at - timedelta(days=1) if entry.usage_state == UsageState.ACTIVE else None
+    StackEntry.objects.bulk_update(entries, fields, batch_size=BATCH // 10)
+    gone = list(User.objects.filter(is_active=False).values_list("pk", flat=True))
+    User.objects.filter(pk__in=gone).update(is_active=True)
+    discontinued = list(Tool.objects.filter(discontinued=True).values_list("pk", flat=True))
+    Tool.objects.filter(pk__in=discontinued).update(discontinued=False)
+    yield
+    for entry, values in saved:
+        for name, value in zip(fields, values, strict=True):
+            setattr(entry, name, value)
+    StackEntry.objects.bulk_update(entries, fields, batch_size=BATCH // 10)
+    User.objects.filter(pk__in=gone).update(is_active=False)
+    Tool.objects.filter(pk__in=discontinued).update(discontinued=True)
+
+
+def _decide_as_it_happened(review: Review, *, by, now) -> None:
+    """What the lifecycle history shows each tool went on to: removed when it left the stack
+    within the month, investigated when it stayed flagged, kept otherwise; then closed."""
+    month = review.opened_at + timedelta(days=30)
+    left = {
+        t.entry_id: t for t in LifecycleTransition.objects.filter(
+            at__gte=review.opened_at, at__lt=month, to_lifecycle__in=[Lifecycle.RETIRED, Lifecycle.REJECTED])
+    }
+    for item in review.items.filter(Q(lifecycle=Lifecycle.FLAGGED) | Q(entry_id__in=left)).select_related("owner"):
+        owner = item.owner if item.owner and item.owner.is_active else by
+        if item.entry_id in left:
+            gone = left[item.entry_id]
+            item_decide(item, decision=Decision.REMOVE, rationale=gone.note or "No longer used.", action_owner=owner,
+                        due_on=gone.at.date(), by=by, now=now)
+        else:
+            item_decide(item, decision=Decision.INVESTIGATE, rationale="Flagged: find out whether anyone still uses it.",
+                        action_owner=owner, due_on=(month + timedelta(days=30)).date(), by=by, now=now)
+    review.items.filter(decision="").update(decision=Decision.KEEP, rationale=KEPT, decided_by=by, decided_at=now)
+    review.status, review.closed_at, review.closed_by = Review.Status.CLOSED, now, by
+    review.save(update_fields=["status", "closed_at", "closed_by"])

@@ -113,3 +113,16 @@ def test_pages_stay_within_25_queries_on_the_demo(demo_viewer_client, path, djan
     url = path.format(e=evaluation.pk, t=evaluation.trials.first().pk, d=DecisionRecord.objects.get().pk)
     with django_assert_max_num_queries(25):
         assert demo_viewer_client.get(url).status_code == 200
+
+
+def test_the_decision_markdown_lists_each_pain_point_once(lead_client, evaluation):
+    form = lead_client.get(f"/evaluations/{evaluation.pk}/decide/").context["form"]
+    airflow = evaluation.trials.get(entry__tool__name="Airflow")
+    lead_client.post(f"/evaluations/{evaluation.pk}/decide/", {
+        "title": form.initial["title"], "context": form.initial["context"] + "\nThe trials ran the retraining end to end.",
+        "chosen": airflow.pk, "outcome": "Airflow already runs next door.",
+    })
+    record = DecisionRecord.objects.get()
+    markdown = lead_client.get(f"/decisions/{record.pk}.md").content.decode()
+    assert markdown.count("Retraining by hand") == 1
+    assert "## Context and pain points\n\nThe trials ran the retraining end to end.\n\n* Retraining by hand — weekly\n" in markdown

@@ -79,5 +79,15 @@ def test_a_prometheus_probe_needs_a_query_or_preset(lead_client, entry):
     assert "Write a query, or choose a preset." in page
 
 
+def test_a_wandb_probe_needs_its_entity_and_project(lead_client, entry):
+    page = lead_client.post(f"/stack/{entry.pk}/probe/", {
+        "kind": "wandb", "interval_minutes": "1440", "unused_after_days": "90", "failures_before_unknown": "3",
+        "enabled": "on", "param_entity": "acme-ds",
+    }).content.decode()
+    assert "project is missing: a Weights &amp; Biases runs probe reads nothing without it." in page
+    assert "entity is missing" not in page
+    assert not Probe.objects.exists()
+
+
 def test_evaluators_cannot_change_probes(evaluator_client, entry):
     assert evaluator_client.get(f"/stack/{entry.pk}/probe/").status_code == 403

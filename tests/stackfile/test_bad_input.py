@@ -47,6 +47,12 @@ CASES = [
     ("unknown probe kind", broken("kind: mlflow", "kind: mlfow"),
      "line 24: stack[MLflow].probe.kind: 'mlfow' is not one of mlflow, prefect, airflow, prometheus, "
      "http_json, github_actions, wandb, heartbeat, manual"),
+    ("a W&B probe without its project",
+     broken("      kind: mlflow\n      url: http://mlflow.internal:5000\n", "      kind: wandb\n      params: {entity: acme-ds}\n"),
+     "line 25: stack[MLflow].probe.params: project is missing: a Weights & Biases runs probe reads nothing without it."),
+    ("a W&B probe without its settings", broken("      kind: mlflow\n      url: http://mlflow.internal:5000\n", "      kind: wandb\n"),
+     "line 24: stack[MLflow].probe.params: entity and project are missing: a Weights & Biases runs probe reads nothing "
+     "without them."),
     ("a secret in the file", broken("      credential_env: MLFLOW_TRACKING_TOKEN", "      credential: hunter2"),
      "line 26: stack[MLflow].probe.credential: unknown field; expected one of kind, url, credential_env, "
      "interval_minutes, unused_after_days, params"),

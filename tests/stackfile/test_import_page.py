@@ -66,3 +66,29 @@ def test_anyone_logged_in_downloads_the_export(viewer_client, catalog):
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="stack.yaml"'
     assert response.content.decode().startswith("# Stackledger stack file")
+
+
+def test_the_preview_names_what_changes(lead_client, catalog, monkeypatch):
+    from apps.stackfile.importer import import_stack
+
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "s3cret")
+    assert import_stack(STACK_FILE, commit=True, read_credentials=True).applied
+    monkeypatch.setenv("MLFLOW_TOKEN", "an0ther-s3cret")
+    text = (STACK_FILE.replace("ops_hours_per_month: 4", "ops_hours_per_month: 6")
+            .replace("status: adopted", "status: flagged")
+            .replace("operational_cost: {verdict: pass, rationale: half a day a month}",
+                     "operational_cost: {verdict: pass, rationale: half a day a month; more since the upgrade to 3.0 "
+                     "moved the artefact store}")
+            .replace("credential_env: MLFLOW_TRACKING_TOKEN", "credential_env: MLFLOW_TOKEN")
+            .replace("interval_minutes: 60", "interval_minutes: 30")
+            .replace("{email: lead@example.com, name: Lee Lead, role: lead", "{email: lead@example.com, name: Lee Lead, role: evaluator"))
+    page = lead_client.post(URL, {"text": text, "action": "preview"}).content.decode()
+    changed = page[page.index("<strong>Stack entries</strong>"):]
+    changed = changed[:changed.index("</p>")]
+    assert changed == (
+        "<strong>Stack entries</strong> — changed: MLflow (status: adopted → flagged; "
+        "filters.operational_cost.rationale; cost.ops_hours_per_month: 4 → 6; probe.interval_minutes: 60 → 30; "
+        "probe.credential_env: MLFLOW_TRACKING_TOKEN → MLFLOW_TOKEN)"
+    )
+    assert "<strong>People</strong> — changed: lead@example.com (role: lead → evaluator)" in page
+    assert "s3cret" not in page

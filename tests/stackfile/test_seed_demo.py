@@ -52,7 +52,8 @@ def test_a_larger_organisation_for_benchmarks(db, capsys):
     assert f"The linter found {Finding.objects.count():,} findings" in out and Finding.objects.exists()
     year = timezone.now().year
     assert list(Review.objects.values_list("year", "status")) == [(year - 1, "closed"), (year - 2, "closed")]
-    assert Review.objects.first().items.count() == StackEntry.objects.exclude(lifecycle="proposed").count()
+    # A year ago: the demo's seven tools and, of each generated team, all but the retired and rejected.
+    assert [review.items.count() for review in Review.objects.all()] == [7 + 3 * 18, 3]
     assert User.objects.get(email="lead001@example.com").role == "lead"
 
 
@@ -65,3 +66,83 @@ def test_the_benchmark_asks_for_postgresql(db):
         pytest.skip("runs on PostgreSQL here")
     with pytest.raises(CommandError, match="runs on PostgreSQL"):
         call_command("bench")
+
+
+def cover(page: str, category: str) -> str:
+    """The line of the dashboard's minimum stack list about one category."""
+    start = page.index(f"<strong>{category}</strong>")
+    return page[start:page.index("</li>", start)]
+
+
+def test_the_past_reviews_show_the_stack_as_it_stood_then(demo, demo_viewer_client):
+    from apps.reviews.models import Review
+
+    year = timezone.now().year
+    page = demo_viewer_client.get(f"/reviews/{Review.objects.get(year=year - 1).pk}/").content.decode()
+    assert 'aria-label="Radar of 7 tools in 8 categories"' in page
+    assert '<span class="stat-value">7</span><span class="stat-label">tools in use</span>' in page
+    assert "Uncategorised" not in page
+    assert all(name in cover(page, "Experiment tracking") for name in ["MLflow", "Neptune", "Weights &amp; Biases"])
+    assert all(name in cover(page, "Model serving") for name in ["FastAPI", "Seldon Core"])
+    assert "missing" not in cover(page, "Model serving")
+    assert "missing" in cover(page, "Pipeline orchestration")  # Airflow came later in the year
+    assert "Kubeflow Pipelines" not in page and "Prefect" not in page
+
+    page = demo_viewer_client.get(f"/reviews/{Review.objects.get(year=year - 2).pk}/").content.decode()
+    assert 'aria-label="Radar of 3 tools in 8 categories"' in page
+    assert "Uncategorised" not in page
+    assert all(name in cover(page, "Experiment tracking") for name in ["Neptune", "Weights &amp; Biases"])
+    assert "Seldon Core" in cover(page, "Model serving") and "MLflow" not in page
+
+
+def meeting_page(client, review, tool: str) -> str:
+    item = review.items.get(tool_name=tool)
+    return client.get(f"/reviews/{review.pk}/meeting/?n={item.position + 1}").content.decode()
+
+
+def since_the_last_review(page: str) -> list[str]:
+    if "<h2>Since the last review</h2>" not in page:
+        return []
+    section = page[page.index("<h2>Since the last review</h2>"):]
+    section = section[:section.index("</ul>")]
+    return [line.split("</li>")[0] for line in section.split("<li>")[1:]]
+
+
+def test_the_last_review_says_what_changed_since_the_one_before(demo, client):
+    from apps.reviews.models import Review
+
+    client.force_login(User.objects.get(email="lead@example.com"))
+    last = Review.objects.get(year=timezone.now().year - 1)
+    assert since_the_last_review(meeting_page(client, last, "Seldon Core")) == [
+        "Lifecycle: adopted → flagged for removal.", "Usage: active → unused.", "Last review: keep (Still in use).",
+    ]
+    assert since_the_last_review(meeting_page(client, last, "FastAPI")) == ["New since the last review."]
+
+
+def test_the_next_review_says_what_changed_since_the_demo_s_last(demo, client):
+    from apps.reviews.models import Review
+
+    client.force_login(User.objects.get(email="lead@example.com"))
+    this = Review.objects.create(year=timezone.now().year, held_on=timezone.localdate())
+    client.post(f"/reviews/{this.pk}/open/")
+    changes = since_the_last_review(meeting_page(client, this, "Neptune"))
+    assert "Lifecycle: adopted → flagged for removal." in changes
+    assert not [change for change in changes if change.startswith("Owner:")]  # Former Owner owned it then too
+    assert since_the_last_review(meeting_page(client, this, "Airflow")) == ["New since the last review."]
+
+
+def test_the_demo_probes_have_their_settings(demo, capsys, monkeypatch):
+    from apps.probes.drivers import wandb
+
+    class Answer:
+        @staticmethod
+        def json():
+            runs = {"edges": [{"node": {"heartbeatAt": "2026-11-30T08:00:00"}}]}
+            return {"data": {"project": {"runs": runs, "recent": {"totalCount": 12}}}}
+
+    asked = []
+    monkeypatch.setattr(wandb, "fetch", lambda *args, **kwargs: asked.append(kwargs["json_body"]["variables"]) or Answer())
+    call_command("probe", "--entry", "Weights & Biases")
+    out = capsys.readouterr().out
+    assert "Weights & Biases wandb ok last_activity=2026-11-30T08:00:00Z count=12" in out
+    assert asked[0]["entity"] == "acme-ds" and asked[0]["project"]

@@ -39,14 +39,14 @@ HISTORY = {
     "FastAPI": [(402, "proposed", ""), (395, "adopted", "Hand-rolled service behind the existing load balancer.")],
     "Prometheus": [(382, "proposed", ""), (375, "adopted", "Scrapes the FastAPI services.")],
     "Grafana": [(382, "proposed", ""), (375, "adopted", "One dashboard per model.")],
-    "Weights & Biases": [(500, "adopted", "In use before the stack was recorded.")],
-    "Neptune": [(600, "adopted", "In use before the stack was recorded."),
+    "Weights & Biases": [(800, "adopted", "In use before the stack was recorded.")],
+    "Neptune": [(900, "adopted", "In use before the stack was recorded."),
                 (30, "flagged", "The hosted service was wound down; nobody logs to it.")],
     "Prefect": [(21, "proposed", ""), (14, "evaluating", "Trial of a retraining flow for the fraud scorer.")],
     "Feast": [(55, "proposed", "Raised after the feature store pain point was logged.")],
     "Kubeflow Pipelines": [(337, "proposed", ""), (330, "evaluating", "Looked at it before Airflow."),
                            (325, "rejected", "Kubernetes-native; we do not run Kubernetes.")],
-    "Seldon Core": [(700, "adopted", "Installed for an A/B test that never happened."),
+    "Seldon Core": [(760, "adopted", "Installed for an A/B test that never happened."),
                     (380, "flagged", "No deployment in six months."),
                     (365, "retired", "Replaced by FastAPI at the annual review.")],
 }
@@ -82,7 +82,7 @@ class Command(BaseCommand):
             made = grow(scale, now=timezone.now(), password=DEMO_PASSWORD)
             summary = ", ".join(f"{count:,} {what}" for what, count in made.items())
             self.stdout.write(f"Scale {scale}: added {summary} in {time.monotonic() - started:.0f} s.")
-        past_reviews(timezone.now())
+        past_reviews(timezone.now(), by=User.objects.get(email="lead@example.com"))
         run = refresh()
         self.stdout.write(f"The linter found {run.findings:,} findings in {run.seconds:.1f} s.")
 
@@ -141,7 +141,8 @@ def demo_evaluations(now, lead) -> None:
                                  text="Retraining DAG running against the warehouse snapshot.")
     DecisionRecord.objects.create(
         evaluation=past, title="Orchestrate retraining with Airflow", chosen=airflow,
-        context="Retraining the churn model by hand takes a day each month.",
+        context="Retraining is a sequence of notebooks one data scientist runs by hand; the trials set out to show "
+                "that an orchestrator runs it unattended, with retries.",
         outcome="Airflow already runs next door: adding ML pipelines to it is lower overhead than a parallel orchestrator.",
         consequences="Data engineering reviews the retraining DAGs.", status=DecisionRecord.Status.ACCEPTED,
         revisit_by=(now + timedelta(days=34)).date(), created_by=lead, created_at=now - timedelta(days=322),
