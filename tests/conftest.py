@@ -14,6 +14,20 @@ PASSWORD = "correct horse battery staple"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _the_clock_at_a_chosen_moment():
+    """STACKLEDGER_TEST_NOW (ISO 8601) starts the whole run's clock at that moment, ticking: CI
+    runs the suite late on 31 December and on 29 February to show it does not hang on the hour."""
+    moment = os.environ.get("STACKLEDGER_TEST_NOW")
+    if not moment:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(moment, tick=True):
+        yield
+
+
 def needs_service(reason: str):
     """A test that needs PostgreSQL or Redis skips on a laptop without them and fails in CI."""
     if IN_CI:

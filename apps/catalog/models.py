@@ -49,6 +49,10 @@ class Category(models.Model):
     def natural_key(self):
         return (self.key,)
 
+    def is_crowded(self, in_use: int) -> bool:
+        """Whether `in_use` tools in use overlap here: more than the category allows (rule 3)."""
+        return self.max_adopted is not None and in_use > self.max_adopted
+
 
 class ToolManager(models.Manager):
     def get_by_natural_key(self, name):

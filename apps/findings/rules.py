@@ -23,10 +23,8 @@ def found(code: str, message: str, **subject) -> Finding:
 
 def overlap(stack: Stack):
     for category in stack.categories:
-        if category.max_adopted is None:
-            continue
         tools = [e for e in stack.in_use() if category in e.tool.categories.all()]
-        if len(tools) > category.max_adopted:
+        if category.is_crowded(len(tools)):
             names = ", ".join(e.tool.name for e in tools[:NAMED])
             if len(tools) > NAMED:
                 names += f" and {len(tools) - NAMED} more"
@@ -157,7 +155,7 @@ def parallel_orchestrator(stack: Stack):
 
 def stale_pain(stack: Stack):
     for pain in stack.stale_pain_points:
-        days = (timezone.now() - pain.created_at).days
+        days = (stack.now - pain.created_at).days
         yield found(
             "stale-pain",
             f"“{pain.title}” has been open for {days} days with no tool evaluated against it: "
@@ -215,8 +213,9 @@ def probe_failing(stack: Stack):
 
 
 def trial_overdue(stack: Stack):
-    today = timezone.localdate()
-    for trial in Trial.objects.filter(state=Trial.State.OVERDUE).select_related("entry__tool", "evaluation"):
+    today = timezone.localdate(stack.now)
+    running = Trial.objects.filter(finished_on__isnull=True, start_on__isnull=False).select_related("entry__tool", "evaluation")
+    for trial in (t for t in running if t.state_on(today) == Trial.State.OVERDUE):
         days = (today - trial.ends_on).days
         yield found(
             "trial-overdue",
@@ -228,7 +227,7 @@ def trial_overdue(stack: Stack):
 
 def revisit_overdue(stack: Stack):
     records = DecisionRecord.objects.filter(
-        status=DecisionRecord.Status.ACCEPTED, revisit_by__lt=timezone.localdate()
+        status=DecisionRecord.Status.ACCEPTED, revisit_by__lt=timezone.localdate(stack.now)
     ).select_related("chosen__entry__tool", "evaluation__category")
     for record in records:
         yield found(

@@ -18,10 +18,8 @@ class Verdict:
 
 
 def unused_after(entry: StackEntry, probe) -> timedelta:
-    """The entry's own threshold, else its category's, else its probe's (default 90 days)."""
-    category_days = [c.unused_after_days for c in entry.tool.categories.all() if c.unused_after_days]
-    days = entry.unused_after_days or (max(category_days) if category_days else None)
-    return timedelta(days=days or (probe.unused_after_days if probe else 90))
+    """The threshold in force for the entry (StackEntry.unused_after says where it is set)."""
+    return timedelta(days=entry.unused_after(probe)[0])
 
 
 def judge(entry: StackEntry, probe, now) -> Verdict:

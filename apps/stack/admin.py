@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.utils import timezone
 
-from apps.stack.models import LifecycleTransition, MLModel, OrganisationProfile, StackEntry
+from apps.stack.models import FILTERS, LifecycleTransition, MLModel, OrganisationProfile, StackEntry
 
 
 class TransitionInline(admin.TabularInline):
@@ -23,22 +24,22 @@ class StackEntryAdmin(admin.ModelAdmin):
     autocomplete_fields = ["owner"]
     filter_horizontal = ["pain_points"]
     inlines = [TransitionInline]
-    readonly_fields = ["adopted_on", "retired_on"]
+    # The workflow's fields change on the entry page, under its rules and with their history:
+    # the lifecycle, the three filters with their rationales, the dates moves stamp. An entry
+    # added here starts as proposed.
+    readonly_fields = [
+        "lifecycle", "adopted_on", "retired_on", "removal_planned_on",
+        *(name for field in FILTERS for name in (field, f"{field}_rationale")),
+    ]
 
     def has_delete_permission(self, request, obj=None):
         return False  # retiring never deletes: the history stays
 
-    def get_readonly_fields(self, request, obj=None):
-        # Lifecycle moves go through the stack pages, which apply the adoption rules;
-        # an entry added here starts as proposed.
-        return [*self.readonly_fields, "lifecycle"]
-
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:
-            obj.transitions.create(
-                to_lifecycle=obj.lifecycle, by=request.user, note="Created in the admin."
-            )
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            obj.record_arrival(by=request.user, now=timezone.now(), note="Created in the admin.")
 
 
 @admin.register(MLModel)

@@ -34,6 +34,7 @@ TRANSITIONS = {
 }
 
 KEPT_SNOOZE_DAYS = 90  # a flagged tool a lead keeps is not questioned again for this long
+DEFAULT_UNUSED_AFTER_DAYS = 90  # no activity for this long makes a tool unused, unless set otherwise
 
 # Entries that are part of the stack today: they count for overlap, cost and review.
 IN_USE = [Lifecycle.ADOPTED, Lifecycle.FLAGGED]
@@ -58,6 +59,14 @@ FILTERS = {
     "capability": "Capability",
     "integration": "Integration",
     "operational_cost": "Operational cost",
+}
+
+
+# Where a failed filter sends an entry: a candidate is rejected, a tool in use is flagged.
+FAILED_FILTER_MOVES = {
+    Lifecycle.PROPOSED: Lifecycle.REJECTED,
+    Lifecycle.EVALUATING: Lifecycle.REJECTED,
+    Lifecycle.ADOPTED: Lifecycle.FLAGGED,
 }
 
 
@@ -145,7 +154,7 @@ class StackEntry(models.Model):
         return self.tool.name
 
     def clean(self):
-        failed = [label.lower() for field, label, verdict, _ in self.verdicts() if verdict == Verdict.FAIL]
+        failed = [label.lower() for label, _ in self.failed_filters()]
         if failed and self.lifecycle == Lifecycle.ADOPTED:
             raise ValidationError(
                 {"lifecycle": f"It failed the {' and '.join(failed)} filter, so it cannot be "
@@ -163,6 +172,28 @@ class StackEntry(models.Model):
         """Whether all three adoption filters are recorded as passed."""
         return all(verdict == Verdict.PASS for _, _, verdict, _ in self.verdicts())
 
+    def failed_filters(self) -> list[tuple[str, str]]:
+        """(label, rationale) of each filter it failed: any one rejects it (seed rule 2)."""
+        return [(label, rationale) for _, label, verdict, rationale in self.verdicts() if verdict == Verdict.FAIL]
+
+    def move_after_failed_filter(self) -> str | None:
+        """Where a failed filter sends it: a candidate is rejected, a tool in use flagged."""
+        return FAILED_FILTER_MOVES.get(Lifecycle(self.lifecycle))
+
+    def unused_after(self, probe=None) -> tuple[int, str]:
+        """The days without activity after which it counts as unused, and where that number is
+        set: on the entry, else its category (the longest of them), else its probe (90 days
+        when it has none)."""
+        if self.unused_after_days:
+            return self.unused_after_days, "this entry"
+        categories = [c for c in self.tool.categories.all() if c.unused_after_days]
+        if categories:
+            longest = max(categories, key=lambda c: c.unused_after_days)
+            return longest.unused_after_days, f"the {longest.name} category"
+        if probe is not None:
+            return probe.unused_after_days, "its probe"
+        return DEFAULT_UNUSED_AFTER_DAYS, "the default"
+
     @property
     def is_unassessed(self) -> bool:
         """Adopted before anyone passed it through the three filters (a legacy entry)."""
@@ -175,12 +206,10 @@ class StackEntry(models.Model):
 
         `pain_points` stands in for the stored ones, to judge a change before it is saved.
         """
-        reasons = []
-        for _, label, verdict, rationale in self.verdicts():
-            if verdict == Verdict.FAIL:
-                reasons.append(f"It failed the {label.lower()} filter: {rationale or 'no rationale given'}.")
-            elif verdict == Verdict.PENDING:
-                reasons.append(f"The {label.lower()} filter has not been assessed.")
+        reasons = [f"It failed the {label.lower()} filter: {rationale or 'no rationale given'}."
+                   for label, rationale in self.failed_filters()]
+        reasons += [f"The {label.lower()} filter has not been assessed."
+                    for _, label, verdict, _ in self.verdicts() if verdict == Verdict.PENDING]
         pain_points = self.pain_points.all() if pain_points is None else pain_points
         if not any(p.named_today for p in pain_points):
             reasons.append("No pain point named today justifies it (anticipated needs do not count).")
@@ -199,7 +228,7 @@ class StackEntry(models.Model):
                 continue
             others = sorted(StackEntry.objects.filter(lifecycle__in=IN_USE, tool__categories=category)
                             .exclude(pk=self.pk).values_list("tool__name", flat=True))
-            if len(others) >= category.max_adopted:
+            if category.is_crowded(len(others) + 1):
                 allows = "one tool" if category.max_adopted == 1 else f"{category.max_adopted} tools"
                 warnings.append(f"{category.name} allows {allows} and already runs {', '.join(others)}: adopting "
                                 f"{self.tool} makes {len(others) + 1}, an overlap.")
@@ -218,6 +247,28 @@ class StackEntry(models.Model):
         self.adopted_on = self.retired_on = None
         return f"Earlier assessment: {old}." if old else ""
 
+    def move_blockers(self, lifecycle: str, *, current: str | None = None, pain_points=None) -> list[str]:
+        """Why the rules refuse a move from `current` (the stored lifecycle) to `lifecycle`;
+        empty when they allow it. `pain_points` stand in for the stored ones."""
+        current, target = Lifecycle(current or self.lifecycle), Lifecycle(lifecycle)
+        if target not in TRANSITIONS[current]:
+            return [f"A {current.label.lower()} entry cannot become {target.label.lower()}."]
+        if target == Lifecycle.ADOPTED and current != Lifecycle.FLAGGED:
+            return self.adoption_blockers(pain_points)
+        return []
+
+    def record_arrival(self, *, by=None, now, note: str = "") -> "LifecycleTransition":
+        """Record how a new entry arrived in its lifecycle (proposed from the catalogue, or
+        registered adopted from a stack file): its first transition, its dates, and the pain
+        points it answers following."""
+        if self.lifecycle == Lifecycle.ADOPTED and not self.adopted_on:
+            self.adopted_on = now.date()
+        if self.lifecycle == Lifecycle.RETIRED and not self.retired_on:
+            self.retired_on = now.date()
+        self.save()
+        self.pain_points_follow(self.lifecycle, by=by, now=now)
+        return self.transitions.create(to_lifecycle=self.lifecycle, by=by, at=now, note=note)
+
     def allowed_moves(self) -> list[str]:
         return sorted(TRANSITIONS[Lifecycle(self.lifecycle)])
 
@@ -231,14 +282,10 @@ class StackEntry(models.Model):
         StackEntry.objects.select_for_update().filter(pk=self.pk).exists()
         self.refresh_from_db()
         current = Lifecycle(self.lifecycle)
-        if target not in TRANSITIONS[current]:
-            raise TransitionError(
-                [f"A {current.label.lower()} entry cannot become {target.label.lower()}."]
-            )
+        blockers = self.move_blockers(target)
+        if blockers:
+            raise TransitionError(blockers)
         if target == Lifecycle.ADOPTED and current != Lifecycle.FLAGGED:
-            blockers = self.adoption_blockers()
-            if blockers:
-                raise TransitionError(blockers)
             self.adopted_on = now.date()
         if target == Lifecycle.RETIRED:
             self.retired_on = now.date()

@@ -96,8 +96,7 @@ class CategoryRow:
 
     @property
     def is_overlap(self) -> bool:
-        limit = self.category.max_adopted
-        return limit is not None and len(self.in_use) > limit
+        return self.category.is_crowded(len(self.in_use))
 
 
 def monthly_cost(profile: OrganisationProfile) -> dict[str, Decimal]:

@@ -3,13 +3,6 @@ from django.utils import timezone
 
 from apps.stack.models import FILTERS, Lifecycle, LifecycleTransition, StackEntry, Verdict
 
-# Where a failed filter sends an entry: a candidate is rejected, a tool in use is flagged.
-FAILED_FILTER_MOVES = {
-    Lifecycle.PROPOSED: Lifecycle.REJECTED,
-    Lifecycle.EVALUATING: Lifecycle.REJECTED,
-    Lifecycle.ADOPTED: Lifecycle.FLAGGED,
-}
-
 
 @transaction.atomic
 def entry_propose(*, tool, by, team=None, now=None) -> tuple[StackEntry, bool]:
@@ -22,7 +15,7 @@ def entry_propose(*, tool, by, team=None, now=None) -> tuple[StackEntry, bool]:
         tool=tool, defaults={"team": team or getattr(by, "team", None)}
     )
     if created:
-        entry.transitions.create(to_lifecycle=Lifecycle.PROPOSED, by=by, at=now or timezone.now())
+        entry.record_arrival(by=by, now=now or timezone.now())
     return entry, created
 
 
@@ -54,7 +47,7 @@ def filter_record(*, entry: StackEntry, name: str, verdict: str, rationale: str,
     setattr(entry, f"{name}_rationale", rationale.strip())
     entry.save(update_fields=[name, f"{name}_rationale", "updated_at"])
     if verdict == Verdict.FAIL:
-        target = FAILED_FILTER_MOVES.get(entry.lifecycle)
+        target = entry.move_after_failed_filter()
         if target:
             reason = f"Failed the {FILTERS[name].lower()} filter: {rationale.strip()}"
             entry.move_to(target, by=by, now=now, note=reason)

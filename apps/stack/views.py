@@ -98,6 +98,7 @@ def _entry_context(entry: StackEntry, user, **extra) -> dict:
         "trend": sparkline(activity_trend(probe, now=now)) if probe else "",
         "errors": recent_errors(probe) if probe else [],
         "changes": list(entry.usage_changes.order_by("-at")[:8]),
+        "unused_after": entry.unused_after(probe),  # (days, where they are set)
         # The heartbeat URL is a secret: only the owner and leads see it.
         "heartbeat_url": settings.SITE_URL + reverse("heartbeat", kwargs={"token": probe.heartbeat_token})
         if probe and probe.heartbeat_token and (user == entry.owner or user.has_perm("probes.change_probe")) else "",

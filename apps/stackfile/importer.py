@@ -190,7 +190,7 @@ class Outcome:
         return lines
 
 
-def import_stack(text: str | bytes, *, commit: bool, by=None, read_credentials: bool = False) -> Outcome:
+def import_stack(text: str | bytes, *, commit: bool, by=None, read_credentials: bool = False, now=None) -> Outcome:
     """Validate a stack file and, when `commit` and there is no error, apply it.
 
     `by` is recorded as the author of lifecycle and status changes. Probe credentials are
@@ -201,7 +201,7 @@ def import_stack(text: str | bytes, *, commit: bool, by=None, read_credentials: 
         document = yamlio.load(text)
     except YamlError as error:
         return Outcome(errors=[str(error)])
-    importer = _Importer(by=by, read_credentials=read_credentials)
+    importer = _Importer(by=by, read_credentials=read_credentials, now=now or timezone.now())
     with transaction.atomic():
         importer.run(document)
         importer.outcome.errors.sort(key=lambda text: int(text.split(":")[0].removeprefix("line ")))
@@ -213,9 +213,9 @@ def import_stack(text: str | bytes, *, commit: bool, by=None, read_credentials: 
 
 
 class _Importer:
-    def __init__(self, *, by, read_credentials):
+    def __init__(self, *, by, read_credentials, now):
         self.outcome = Outcome()
-        self.now = timezone.now()
+        self.now = now
         self.by = by
         self.read_credentials = read_credentials
         self.mark = 0  # errors before the record being imported
@@ -513,8 +513,13 @@ class _Importer:
             "pain_points", name, item, path, instance=instance, form_class=PainPointForm,
             references={"category": "categories", "team": "teams", "reported_by": "users"},
         )
-        if pain is not None and pain.status != before:
-            pain.status_changes.create(from_status=before, to_status=pain.status, by=self.by, at=self.now, note=IMPORT_NOTE)
+        if pain is None or pain.status == before:
+            return
+        if not before:  # a new pain point starts its history, as one logged on its page does
+            pain.status_changes.create(to_status=pain.status, by=self.by, at=self.now, note=IMPORT_NOTE)
+            return
+        target, pain.status = pain.status, before
+        pain.set_status(target, by=self.by, now=self.now, note=IMPORT_NOTE)  # its history row
 
     def import_stack(self, name, item, path):
         tool = Tool.objects.filter(name=name).values_list("pk", flat=True).first()
@@ -537,22 +542,32 @@ class _Importer:
         entry = form.save(commit=False)
         added, changed = before == "", form.has_changed()
         fields = self.changed_fields(form, "stack") if changed and not added else []
-        if entry.lifecycle != before:
-            if entry.lifecycle == Lifecycle.ADOPTED and "adopted_on" not in item:
-                entry.adopted_on = self.now.date()
-            if entry.lifecycle == Lifecycle.RETIRED and "retired_on" not in item:
-                entry.retired_on = self.now.date()
-        if added or changed:
+        target = entry.lifecycle
+        if added:
             entry.save()
             form.save_m2m()
-        if entry.lifecycle != before:
-            entry.transitions.create(
-                from_lifecycle=before, to_lifecycle=entry.lifecycle, by=self.by, at=self.now, note=IMPORT_NOTE
-            )
+            entry.record_arrival(by=self.by, now=self.now, note=IMPORT_NOTE)
+        elif changed:
+            entry.lifecycle = before  # the fields first; the lifecycle moves under the rules below
+            entry.save()
+            form.save_m2m()
+            if target != before:
+                self.move(entry, target, form, item)
         if probe_form is not None:
             probe_fields = self.save_probe(entry, probe_form, item["probe"], f"{path}.probe")
             changed, fields = changed or bool(probe_fields), fields + probe_fields
         self.record("stack", name, added=added, changed=changed, fields=fields)
+
+    def move(self, entry: StackEntry, target: str, form, item: Record) -> None:
+        """Move an entry as its page does (StackEntry.move_to: the transition, its dates, the
+        pain points and the snooze), then keep what the file itself says of the assessment and
+        the dates, which a move may have reset."""
+        entry.move_to(target, by=self.by, now=self.now, note=IMPORT_NOTE)
+        stated = {name: form.cleaned_data[name] for name in form.changed_data
+                  if name in {*FILTERS, *(f"{f}_rationale" for f in FILTERS), "adopted_on", "retired_on"}}
+        stated.update({name: form.cleaned_data[name] for name in ("adopted_on", "retired_on") if name in item})
+        if any(getattr(entry, name) != value for name, value in stated.items()):
+            StackEntry.objects.filter(pk=entry.pk).update(**stated)
 
     def check_lifecycle(self, form, before: str, item: Record, path: str) -> None:
         """A status change of an existing entry follows the same rules as on its page."""
@@ -560,12 +575,13 @@ class _Importer:
         if not before or target == before:
             return
         line = item.line_of("status")
-        if target not in TRANSITIONS[Lifecycle(before)]:
-            self.error(line, f"{path}.status", f"a {Lifecycle(before).label.lower()} entry cannot become "
-                       f"{Lifecycle(target).label.lower()}")
-        elif target == Lifecycle.ADOPTED and before != Lifecycle.FLAGGED:
-            for reason in form.instance.adoption_blockers(pain_points=form.cleaned_data.get("pain_points")):
-                self.error(line, f"{path}.status", f"cannot be adopted: {reason}")
+        blockers = form.instance.move_blockers(target, current=before, pain_points=form.cleaned_data.get("pain_points"))
+        for reason in blockers:
+            if target == Lifecycle.ADOPTED and before != Lifecycle.FLAGGED and Lifecycle.ADOPTED in TRANSITIONS[before]:
+                reason = f"cannot be adopted: {reason}"
+            else:
+                reason = reason[0].lower() + reason[1:].rstrip(".")
+            self.error(line, f"{path}.status", reason)
 
     def filter_values(self, item: Record, path: str) -> dict:
         """Form data for the three filters from `filters: {name: {verdict, rationale}}`."""

@@ -1,6 +1,7 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -86,13 +87,14 @@ def test_the_entry_page_shows_usage_and_the_trend(viewer_client, probe, entry):
     assert "boom: refused" in page
 
 
+@time_machine.travel(datetime(2026, 11, 2, 0, 0, 30, tzinfo=UTC), tick=False)
 def test_a_heartbeat_a_minute_ago_draws_todays_activity(viewer_client, probe, entry):
     from apps.probes.selectors import activity_trend, sparkline
 
-    now = timezone.now()
+    now = timezone.now()  # just after midnight: the ping was yesterday, the run today
     ProbeResult.objects.create(probe=probe, run_key="hb", at=now, ok=True, last_activity_at=now - timedelta(minutes=1))
     trend = activity_trend(probe, now=now)
-    assert trend[-1] == 1 and trend[:-1] == [None] * 89
+    assert trend[-2:] == [1, 0] and trend[:-2] == [None] * 88
     assert "Activity on 1 of 90 days" in sparkline(trend)
     page = viewer_client.get(f"/stack/{entry.pk}/").content.decode()
     assert "No activity recorded" not in page and "Activity on 1 of 90 days" in page
@@ -104,8 +106,8 @@ def test_the_trend_says_so_when_the_probe_never_ran(viewer_client, probe, entry)
 
 
 def test_old_results_are_rolled_up_per_day(probe):
-    now = timezone.now()
-    old = now - timedelta(days=40)
+    now = datetime(2026, 11, 2, 23, 30, tzinfo=UTC)  # late in the day: the three runs stay on one date
+    old = now - timedelta(days=40) - timedelta(hours=3)
     for n in range(3):
         ProbeResult.objects.create(probe=probe, run_key=f"o{n}", at=old + timedelta(hours=n), ok=n != 2,
                                    activity_count=4, last_activity_at=old)
@@ -141,3 +143,17 @@ def test_usage_findings(viewer_client, probe, entry):
     page = viewer_client.get("/findings/").content.decode()
     assert '<code class="rule-code">unused</code>' in page
     assert '<code class="rule-code">probe-failing</code>' in page and "timed out" in page
+
+
+def test_the_entry_page_shows_the_unused_threshold_in_force_and_where_it_is_set(viewer_client, probe, entry):
+    from apps.catalog.models import Category
+
+    page = viewer_client.get(f"/stack/{entry.pk}/").content.decode()
+    assert "unused after 90 days" in page and "(set on its probe)" in page
+    Category.objects.filter(key="model-registry").update(unused_after_days=120)
+    page = viewer_client.get(f"/stack/{entry.pk}/").content.decode()
+    assert "unused after 120 days" in page and "(set on the Model registry category)" in page
+    entry.unused_after_days = 30
+    entry.save()
+    page = viewer_client.get(f"/stack/{entry.pk}/").content.decode()
+    assert "unused after 30 days" in page and "(set on this entry)" in page

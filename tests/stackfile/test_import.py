@@ -79,7 +79,9 @@ def test_changes_made_through_the_page_are_recorded_as_the_lead_s(catalog, stack
     import_stack(stack_file, commit=True, by=alice)
     step = StackEntry.objects.get().transitions.get()
     assert (step.to_lifecycle, step.by, step.note) == ("adopted", alice, "Imported from a stack file.")
-    assert PainPoint.objects.get().status_changes.get().by == alice
+    # Logged, then addressed by the adoption, as on the pages.
+    assert [(c.to_status, c.by) for c in PainPoint.objects.get().status_changes.all()] == [
+        ("open", alice), ("addressed", alice)]
 
 
 def test_importing_twice_changes_nothing(catalog, stack_file, token_env):
@@ -170,3 +172,22 @@ def test_the_command_has_a_dry_run(catalog, stack_file, token_env, tmp_path, cap
     call_command("import_stack", str(path), "--dry-run")
     assert "Dry run: nothing was changed." in capsys.readouterr().out
     assert not StackEntry.objects.exists()
+
+
+SPRAWL = """\
+version: 1
+stack:
+  - {tool: MLflow, status: adopted}
+  - {tool: Weights & Biases, status: adopted}
+  - {tool: Neptune, status: adopted}
+"""
+
+
+def test_the_command_leaves_the_findings_current_without_a_worker(catalog, viewer_client, tmp_path, capsys):
+    stack_file = tmp_path / "stack.yaml"
+    stack_file.write_text(SPRAWL)
+    call_command("import_stack", str(stack_file))
+    out = capsys.readouterr().out
+    assert "Applied." in out and "The linter found" in out
+    page = viewer_client.get("/findings/").content.decode()
+    assert "overlap" in page and "Weights &amp; Biases" in page and "discontinued" in page
