@@ -4,9 +4,8 @@ from django.urls import include, path
 from apps.stack import views as stack_views
 
 urlpatterns = [
-    path("", stack_views.overview, name="overview"),
+    path("", include("apps.ledger.urls")),
     path("tools/", include("apps.catalog.urls")),
-    path("tools/<slug:slug>/propose/", stack_views.tool_propose, name="tool-propose"),
     path("", include("apps.stackfile.urls")),
     path("", include("apps.probes.urls")),
     path("", include("apps.evaluations.urls")),

@@ -1,62 +1,12 @@
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.shortcuts import redirect, render
 
-from apps.catalog.models import Category, Tool
-from apps.evaluations.models import DecisionRecord
-from apps.findings.models import LinterRun
-from apps.findings.rules import STACK_WIDE
-from apps.findings.services import entry_refresh
-from apps.health.models import Heartbeat
-from apps.health.tasks import WORKER
-from apps.lib.htmx import wants_fragment
+from apps.catalog.models import Category
 from apps.lib.pagination import paginate
-from apps.probes.selectors import activity_trend, recent_errors, sparkline
-from apps.reviews.dashboard import live_dashboard
-from apps.stack.forms import EntryDetailsForm, FilterVerdictForm, OrganisationProfileForm
-from apps.stack.models import (
-    FILTERS,
-    Lifecycle,
-    LifecycleTransition,
-    MLModel,
-    OrganisationProfile,
-    StackEntry,
-    TransitionError,
-)
-from apps.stack.selectors import monthly_cost
-from apps.stack.services import entry_propose, filter_record
-from apps.stack.stages import stage_advice
-
-OVERVIEW_ROWS = 3  # tools a category shows on the overview, in use first (a lean stack has one); its list has the rest
-
-
-def overview(request):
-    """The stack by category. The summary of the whole stack is worked out once per version of
-    it (live_dashboard); of the tools, only those shown are loaded."""
-    dashboard = live_dashboard()
-    leading = [(cover, cover.in_use_first[:OVERVIEW_ROWS]) for cover in dashboard.cover]
-    shown = StackEntry.objects.select_related("tool", "owner").in_bulk(
-        [row.entry_id for _, rows in leading for row in rows]
-    )
-    in_production = MLModel.objects.filter(stage=MLModel.Stage.PRODUCTION).count()
-    context = {
-        "rows": [(cover, [(shown[row.entry_id], row.findings) for row in rows if row.entry_id in shown])
-                 for cover, rows in leading],
-        "cost": monthly_cost(OrganisationProfile.load()),
-        "advice": stage_advice(in_production, dashboard.categories),
-        "run": LinterRun.objects.filter(pk=1).first(),  # its findings: what the overview counts
-        "heartbeat": Heartbeat.objects.filter(name=WORKER).first(),
-        "dashboard": dashboard,
-        "my_tasks": request.user.tasks.filter(done_on__isnull=True).select_related("entry__tool", "owner")[:10],
-    }
-    return render(request, "stack/overview.html", context)
+from apps.stack.forms import OrganisationProfileForm
+from apps.stack.models import Lifecycle, MLModel, OrganisationProfile, StackEntry
 
 
 def entry_list(request):
@@ -76,116 +26,6 @@ def entry_list(request):
         "category": category,
     }
     return render(request, "stack/entry_list.html", context)
-
-
-def _load_entry(pk) -> StackEntry:
-    return get_object_or_404(
-        StackEntry.objects.select_related("tool", "owner", "team", "probe__attested_by").prefetch_related(
-            "tool__categories",
-            "pain_points",
-            Prefetch("transitions", queryset=LifecycleTransition.objects.select_related("by")),
-        ),
-        pk=pk,
-    )
-
-
-def _entry_context(entry: StackEntry, user, **extra) -> dict:
-    now = timezone.now()
-    findings = list(entry.findings.exclude(code__in=STACK_WIDE))
-    probe = getattr(entry, "probe", None)
-    usage = {
-        "probe": probe,
-        "trend": sparkline(activity_trend(probe, now=now)) if probe else "",
-        "errors": recent_errors(probe) if probe else [],
-        "changes": list(entry.usage_changes.order_by("-at")[:8]),
-        "unused_after": entry.unused_after(probe),  # (days, where they are set)
-        # The heartbeat URL is a secret: only the owner and leads see it.
-        "heartbeat_url": settings.SITE_URL + reverse("heartbeat", kwargs={"token": probe.heartbeat_token})
-        if probe and probe.heartbeat_token and (user == entry.owner or user.has_perm("probes.change_probe")) else "",
-    }
-    moves = [(value, Lifecycle(value).label) for value in entry.allowed_moves()]
-    forms = {
-        name: FilterVerdictForm(initial={"verdict": verdict, "rationale": rationale})
-        for name, _, verdict, rationale in entry.verdicts()
-    }
-    trials = entry.trials.select_related("evaluation").order_by("-evaluation__created_at")
-    decisions = DecisionRecord.objects.filter(chosen__entry=entry, status=DecisionRecord.Status.ACCEPTED)
-    return {
-        "entry": entry, "moves": moves, "findings": findings, "filter_forms": forms, "usage": usage,
-        "trials": trials, "decisions": decisions, "overlap_warnings": entry.overlap_if_adopted(), "tasks": entry.tasks.select_related("entry__tool", "owner"),
-        **extra,
-    }
-
-
-def entry_detail(request, pk):
-    return render(request, "stack/entry_detail.html", _entry_context(_load_entry(pk), request.user))
-
-
-@require_POST
-@permission_required("stack.change_stackentry", raise_exception=True)
-def entry_filter(request, pk, name):
-    """Record one filter's verdict inline; the gate, lifecycle and findings refresh in place."""
-    entry = get_object_or_404(StackEntry, pk=pk)
-    if name not in FILTERS:
-        raise Http404("No such adoption filter")
-    form = FilterVerdictForm(request.POST)
-    if form.is_valid():
-        filter_record(entry=entry, name=name, by=request.user, **form.cleaned_data)
-        entry_refresh(entry)
-    entry = _load_entry(pk)
-    context = _entry_context(entry, request.user)
-    if not form.is_valid():
-        context["filter_forms"][name] = form
-    if not wants_fragment(request):
-        if not form.is_valid():
-            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect("entry-detail", pk=pk)
-    return render(request, "stack/partials/entry_updated.html", context)
-
-
-@permission_required("stack.change_stackentry", raise_exception=True)
-def entry_edit(request, pk):
-    """Owner, team, pain points and cost, edited in place."""
-    entry = get_object_or_404(StackEntry.objects.select_related("tool"), pk=pk)
-    form = EntryDetailsForm(request.POST or None, instance=entry)
-    if request.method == "POST" and form.is_valid():
-        entry_refresh(form.save())
-        if not wants_fragment(request):
-            return redirect("entry-detail", pk=pk)
-        return render(request, "stack/partials/entry_updated.html", _entry_context(_load_entry(pk), request.user, details_saved=True))
-    template = "stack/partials/entry_details_form.html" if wants_fragment(request) else "stack/entry_edit.html"
-    return render(request, template, {"entry": entry, "form": form})
-
-
-@require_POST
-@permission_required("stack.change_stackentry", raise_exception=True)
-def entry_move(request, pk):
-    entry = get_object_or_404(StackEntry, pk=pk)
-    try:
-        entry.move_to(request.POST.get("lifecycle", ""), by=request.user, note=request.POST.get("note", ""))
-    except ValueError:
-        messages.error(request, "Choose a lifecycle state to move to.")
-    except TransitionError as error:
-        messages.error(request, f"{entry.tool} cannot move: " + " ".join(error.reasons))
-    else:
-        entry_refresh(entry)
-        messages.success(request, f"{entry.tool} is now {entry.get_lifecycle_display().lower()}.")
-    if wants_fragment(request):
-        return render(request, "stack/partials/entry_updated.html", _entry_context(_load_entry(pk), request.user))
-    return redirect("entry-detail", pk=entry.pk)
-
-
-@require_POST
-@permission_required("stack.add_stackentry", raise_exception=True)
-def tool_propose(request, slug):
-    tool = get_object_or_404(Tool, slug=slug)
-    entry, created = entry_propose(tool=tool, by=request.user)
-    if created:
-        entry_refresh(entry)
-        messages.success(request, f"{tool} is proposed for the stack.")
-    else:
-        messages.info(request, f"{tool} is already on the stack ({entry.get_lifecycle_display().lower()}).")
-    return redirect("entry-detail", pk=entry.pk)
 
 
 def profile(request):

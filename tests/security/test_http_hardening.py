@@ -4,11 +4,11 @@ keep to, CSRF tokens, login rate limiting, and secure cookies in production."""
 import re
 import subprocess
 import sys
-from datetime import date
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.models import ApiToken, User
 from apps.catalog.models import Tool
@@ -39,7 +39,8 @@ def detail_pages():
     from apps.reviews.services import review_open
     from apps.stack.models import StackEntry
 
-    review = review_open(Review.objects.create(year=2026, held_on=date(2026, 11, 20)))
+    today = timezone.localdate()  # the demo holds the reviews of the two years before this one
+    review = review_open(Review.objects.create(year=today.year, held_on=today))
     return [f"/stack/{StackEntry.objects.get(tool__name='MLflow').pk}/", f"/reviews/{review.pk}/",
             f"/reviews/{review.pk}/meeting/", f"/evaluations/{Evaluation.objects.first().pk}/", "/admin/",
             "/admin/stack/stackentry/"]
