@@ -55,7 +55,7 @@ class Probe(models.Model):
     unused_after_days = models.PositiveIntegerField(
         default=90,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
-        help_text="No activity for this long flags the tool for removal (and how long an attestation holds).",
+        help_text="No activity for this long makes the tool unused (and is how long an attestation holds).",
     )
     failures_before_unknown = models.PositiveSmallIntegerField(
         default=3,

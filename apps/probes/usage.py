@@ -12,7 +12,7 @@ IDLE_FRACTION = 0.5  # idle once half the unused threshold has passed without ac
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Judgement:
     state: str
     reason: str
 
@@ -22,11 +22,11 @@ def unused_after(entry: StackEntry, probe) -> timedelta:
     return timedelta(days=entry.unused_after(probe)[0])
 
 
-def judge(entry: StackEntry, probe, now) -> Verdict:
+def judge(entry: StackEntry, probe, now) -> Judgement:
     if probe is None or not probe.enabled:
-        return Verdict(UsageState.UNKNOWN, "No probe reads its use.")
+        return Judgement(UsageState.UNKNOWN, "No probe reads its use.")
     if probe.consecutive_failures >= probe.failures_before_unknown:
-        return Verdict(
+        return Judgement(
             UsageState.UNKNOWN,
             f"The last {probe.consecutive_failures} probe runs failed: {probe.last_error}",
         )
@@ -34,11 +34,11 @@ def judge(entry: StackEntry, probe, now) -> Verdict:
     last = entry.last_activity_at
     if last is None:
         if probe.last_ok_at is None or now - probe.created_at < threshold:
-            return Verdict(UsageState.UNKNOWN, "No activity seen yet, and the probe has not watched a whole window.")
-        return Verdict(UsageState.UNUSED, f"No activity in {threshold.days} days.")
+            return Judgement(UsageState.UNKNOWN, "No activity seen yet, and the probe has not watched a whole window.")
+        return Judgement(UsageState.UNUSED, f"No activity in {threshold.days} days.")
     quiet = now - last
     if quiet >= threshold:
-        return Verdict(UsageState.UNUSED, f"No activity for {quiet.days} days (unused after {threshold.days}).")
+        return Judgement(UsageState.UNUSED, f"No activity for {quiet.days} days (unused after {threshold.days}).")
     if quiet >= threshold * IDLE_FRACTION:
-        return Verdict(UsageState.IDLE, f"No activity for {quiet.days} days.")
-    return Verdict(UsageState.ACTIVE, f"Last activity {last:%Y-%m-%d %H:%M} UTC.")
+        return Judgement(UsageState.IDLE, f"No activity for {quiet.days} days.")
+    return Judgement(UsageState.ACTIVE, f"Last activity {last:%Y-%m-%d %H:%M} UTC.")

@@ -294,8 +294,8 @@ def review_reminders(*, now=None) -> int:
     horizon = today + timedelta(days=max(REMINDER_DAYS))
     for review in Review.objects.filter(status=Review.Status.SCHEDULED, held_on__gte=today, held_on__lte=horizon):
         days_left = (review.held_on - today).days
-        # The nearest reminder not yet due is skipped: a review scheduled 5 days ahead gets
-        # the 14-day reminder at once and the 1-day reminder on the eve.
+        # The reminder whose day has come is sent, even late: a review scheduled 5 days
+        # ahead gets the 14-day reminder at once and the 1-day reminder on the eve.
         due = min(d for d in REMINDER_DAYS if d >= days_left)
         if notify(key=f"review-reminder:{review.pk}:{due}", to=lead_emails(), template="review_reminder",
                   context={"review": review, "days_left": days_left}, now=now):

@@ -15,7 +15,7 @@ from apps.stack.models import IN_USE, Lifecycle, MLModel, OrganisationProfile, S
 
 # In the stack or on their way in: the overview shows them and the linter reads them.
 CURRENT = [*IN_USE, Lifecycle.EVALUATING, Lifecycle.PROPOSED]
-STALE_AFTER = timedelta(days=90)
+STALE_PAIN_AFTER = timedelta(days=90)
 
 
 @dataclass
@@ -35,9 +35,9 @@ class StackState:
 
     @cached_property
     def stale_pain_points(self) -> list[PainPoint]:
-        """Open pain points older than STALE_AFTER that no tool is evaluated against."""
+        """Open pain points older than STALE_PAIN_AFTER that no tool is evaluated against."""
         return list(
-            PainPoint.objects.filter(status=PainPoint.Status.OPEN, created_at__lt=self.now - STALE_AFTER)
+            PainPoint.objects.filter(status=PainPoint.Status.OPEN, created_at__lt=self.now - STALE_PAIN_AFTER)
             .annotate(answers=Count("stack_entries", filter=~Q(stack_entries__lifecycle=Lifecycle.REJECTED)))
             .filter(answers=0)
             .order_by("created_at")
