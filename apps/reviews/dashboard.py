@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from apps.catalog.models import Category, Tool
 from apps.findings.models import Finding
 from apps.reviews.models import Review, ReviewItem
-from apps.reviews.services import RISK_LABELS
+from apps.reviews.services import band_of
 from apps.stack.models import (
     IN_USE,
     Lifecycle,
@@ -214,8 +214,7 @@ def _frozen_evidence(review_id: int, opened_at) -> Evidence:
         "pk", "entry_id", "tool_name", "category_keys", "lifecycle", "usage_state", "monthly_cost", "findings", "risks"
     ):
         rows.append(ToolRow(entry_id, name, tuple(keys), lifecycle, usage, cost, len(findings)))
-        label = RISK_LABELS[risks[0]] if risks else ("Other findings" if findings else "Healthy")
-        bands.setdefault(label, []).append(pk)
+        bands.setdefault(band_of(risks, findings), []).append(pk)
     return Evidence(rows, list(bands.items()))
 
 

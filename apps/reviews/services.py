@@ -97,13 +97,19 @@ def risks_of(item: ReviewItem) -> list[str]:
     return [code for code, _, applies in RISKS if applies(item, codes)]
 
 
+# The agenda's bands, riskiest first: one a risk, then other findings, the healthy tools last.
+BANDS = [*RISK_LABELS.values(), "Other findings", "Healthy"]
+
+
+def band_of(risks: list[str], findings: list) -> str:
+    """The band a tool sits in: its first risk (risks come in RISKS order), else whether it has
+    findings."""
+    return RISK_LABELS[risks[0]] if risks else ("Other findings" if findings else "Healthy")
+
+
 def agenda_key(item: ReviewItem):
-    """Riskiest first: by the first risk in RISKS order, then other findings, healthy last;
-    within a band, more risks and more cost first."""
-    if item.risks:
-        band = min(list(RISK_LABELS).index(risk) for risk in item.risks)
-    else:
-        band = len(RISKS) + (0 if item.findings else 1)
+    """Riskiest first: by band, then within a band more risks and more cost first."""
+    band = BANDS.index(band_of(item.risks, item.findings))
     return (band, -len(item.risks), -len(item.findings), -item.monthly_cost, item.tool_name.lower())
 
 
