@@ -1,9 +1,6 @@
 """What the rules and the overview read: a change to any of it, once it commits, asks for a
 linter run and moves the stack to its next version."""
 
-import threading
-from contextlib import contextmanager
-
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -11,32 +8,17 @@ from apps.accounts.models import User
 from apps.catalog.models import Category, Tool
 from apps.evaluations.models import DecisionRecord, Trial
 from apps.findings.services import request_refresh
+from apps.lib import changes
 from apps.painpoints.models import PainPoint
 from apps.probes.models import Probe
-from apps.reviews.models import Review
 from apps.stack.models import MLModel, OrganisationProfile, StackEntry, StackVersion
 
 CATEGORIES_OF_TOOLS, PAIN_POINTS_OF_ENTRIES = Tool.categories.through, StackEntry.pain_points.through
 READ_BY_RULES = {StackEntry, Tool, Category, PainPoint, Trial, DecisionRecord, OrganisationProfile, MLModel, Probe,
                  User, CATEGORIES_OF_TOOLS, PAIN_POINTS_OF_ENTRIES}
 # The overview's summary (apps.reviews.dashboard.live_dashboard); its findings per tool move
-# the version when a linter run stores them.
-READ_BY_OVERVIEW = {StackEntry, Tool, Category, OrganisationProfile, Review, CATEGORIES_OF_TOOLS}
-
-
-_batch = threading.local()
-
-
-@contextmanager
-def one_change():
-    """What the block changes counts as one change, told when it ends: a sweep records a
-    thousand results, and the linter and the overview need to hear of them only once."""
-    _batch.senders = set()
-    try:
-        yield
-    finally:
-        senders, _batch.senders = _batch.senders, None
-        _tell(senders)
+# the version when a linter run stores them, and the reviews app moves it for a review.
+READ_BY_OVERVIEW = {StackEntry, Tool, Category, OrganisationProfile, CATEGORIES_OF_TOOLS}
 
 
 def changed(sender, raw=False, update_fields=None, action="post_", **kwargs):
@@ -44,9 +26,7 @@ def changed(sender, raw=False, update_fields=None, action="post_", **kwargs):
         return  # a fixture being loaded, or a link about to change
     if sender is User and update_fields and set(update_fields) <= {"last_login", "password"}:
         return  # a log-in
-    if getattr(_batch, "senders", None) is not None:
-        _batch.senders.add(sender)  # told when the batch ends
-    else:
+    if not changes.held(sender):  # a block of changes tells them when it ends
         _tell({sender})
 
 
@@ -58,6 +38,7 @@ def _tell(senders: set) -> None:
 
 
 def connect():
+    changes.listen(_tell)
     for model in READ_BY_RULES | READ_BY_OVERVIEW:
         if model in (CATEGORIES_OF_TOOLS, PAIN_POINTS_OF_ENTRIES):
             m2m_changed.connect(changed, sender=model, dispatch_uid=f"stack-linked-{model.__name__}")

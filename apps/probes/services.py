@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import GROUP_NAMES, LEAD
-from apps.findings.signals import one_change
 from apps.lib import crypto
+from apps.lib.changes import one_change
 from apps.lib.http import default_guard
 from apps.notifications.services import notify
 from apps.probes import drivers
