@@ -1,4 +1,4 @@
-"""Weights & Biases: the runs of `params.entity` (and optionally `params.project`) by
+"""Weights & Biases: the runs of the project `params.project` of `params.entity`, by
 heartbeat, through the GraphQL API. The credential is an API key."""
 
 import base64
