@@ -112,11 +112,10 @@ class ProbeSettingsForm(forms.ModelForm):
             if isinstance(initial, list):
                 initial = ", ".join(map(str, initial))
             self.fields[f"param_{name}"] = forms.CharField(label=label, help_text=help_text, required=False, initial=initial)
-        # Changing the kind fetches the form again with that kind's settings, keeping what was
-        # typed in the other fields; a GET never carries the credential.
+        # Changing the kind fetches that kind's settings and swaps only them: what was typed in
+        # the other fields stays as it is, and the GET carries the kind alone.
         self.fields["kind"].widget.attrs.update({
-            "hx-get": "", "hx-target": "#probe-form", "hx-swap": "outerHTML", "hx-include": "closest form",
-            "hx-params": "not credential,csrfmiddlewaretoken",
+            "hx-get": "", "hx-target": "#probe-params", "hx-select": "#probe-params", "hx-swap": "outerHTML",
         })
 
     def param_fields(self):

@@ -95,8 +95,7 @@ def probe_settings(request, pk):
             messages.success(request, f"The probe of {entry.tool} is saved; it runs within a minute.")
             return redirect("entry-detail", pk=pk)
     else:
-        # Another kind chosen: the form again, with that kind's settings and what was typed.
-        typed = {name: value for name, value in request.GET.items() if name != "credential"}
-        form = ProbeSettingsForm(instance=probe, kind=request.GET.get("kind"), initial=typed)
+        # Another kind chosen: the form with that kind's settings (the page swaps only those in).
+        form = ProbeSettingsForm(instance=probe, kind=request.GET.get("kind"))
     template = "probes/partials/probe_form.html" if wants_fragment(request) else "probes/probe_settings.html"
     return render(request, template, {"entry": entry, "form": form, "probe": probe})

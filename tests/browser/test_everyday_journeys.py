@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from apps.catalog.models import Category, Tool
 from apps.evaluations.models import DecisionRecord, Evaluation, Trial
@@ -125,10 +126,15 @@ def test_a_probe_of_each_kind_is_set_up_from_the_entry_page(page, catalog, alice
     log_in(page, alice.email)
     page.goto(f"/stack/{entry.pk}/")
     page.click("#usage >> text=Add a probe")
-    page.select_option("#id_kind", kind)
+    page.fill("#id_interval_minutes", "15")  # typed before the kind is chosen: kept when it is
+    if page.input_value("#id_kind") != kind:
+        with page.expect_response(lambda response: f"kind={kind}" in response.url):
+            page.select_option("#id_kind", kind)
     for name, label, _ in KIND_PARAMS.get(kind, []):
         page.locator(f"#probe-form label[for=id_param_{name}]").get_by_text(label).wait_for()
-    assert page.input_value("#id_kind") == kind  # the swapped form keeps the kind chosen
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)  # the swap is done
+    assert page.input_value("#id_kind") == kind  # the kind chosen stays chosen
+    assert page.input_value("#id_interval_minutes") == "15"
     if kind in URL_REQUIRED | URL_OPTIONAL and kind in URLS:
         page.fill("#id_url", URLS[kind])
     for name, _, _ in KIND_PARAMS.get(kind, []):
@@ -140,7 +146,7 @@ def test_a_probe_of_each_kind_is_set_up_from_the_entry_page(page, catalog, alice
     page.click("button:has-text('Save the probe')")
     page.get_by_text("The probe of MLflow is saved").wait_for()
     probe = Probe.objects.get(entry=entry)
-    assert probe.kind == kind
+    assert (probe.kind, probe.interval_minutes) == (kind, 15)
     for name, _, _ in KIND_PARAMS.get(kind, []):
         if PARAMS[name]:
             stored = probe.params[name]
