@@ -1,6 +1,7 @@
 """The cast: alice leads the platform, bob evaluates tools, carol only reads."""
 
 import os
+from datetime import UTC, datetime
 
 import pytest
 from django.core.cache import cache
@@ -11,6 +12,7 @@ from apps.accounts.roles import EVALUATOR, LEAD, VIEWER
 from apps.catalog.seed import load_seed_catalogue
 
 PASSWORD = "correct horse battery staple"
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # the moment a test stamps what it does, where the day does not matter
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

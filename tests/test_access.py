@@ -8,6 +8,7 @@ from apps.catalog.models import Tool
 from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, StackEntry
 from apps.stack.services import entry_propose
+from tests.conftest import NOW
 
 PUBLIC = {"login", "usage-answer", "heartbeat"}  # signed or secret URLs, tested on their own
 TOKEN_OR_LOGIN = {"stack-json"}  # answers 401 rather than redirecting scripts to a login page
@@ -38,7 +39,7 @@ def named_routes(resolver=None, prefix=""):
 
 @pytest.fixture
 def entry(catalog, alice):
-    return entry_propose(tool=Tool.objects.get(name="MLflow"), by=alice)[0]
+    return entry_propose(tool=Tool.objects.get(name="MLflow"), by=alice, now=NOW)[0]
 
 
 def sample_decision(entry):

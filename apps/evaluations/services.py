@@ -91,11 +91,10 @@ def shortlist(evaluation: Evaluation, *, tools, by, start_on=None, side_by_side=
 
 
 @transaction.atomic
-def evaluation_cancel(evaluation: Evaluation, *, reason: str, by, now=None) -> Evaluation:
+def evaluation_cancel(evaluation: Evaluation, *, reason: str, by, now) -> Evaluation:
     """Call an evaluation off before its decision: its trials end, the candidates it put under
     evaluation go back to proposed and its pain points back to open (unless another evaluation
     still weighs them), each with the reason in its history."""
-    now = now or timezone.now()
     reason = reason.strip()
     if not reason:
         raise EvaluationError("Say why the evaluation is cancelled: the reason stays in its history.")

@@ -14,7 +14,7 @@ class Heartbeat(models.Model):
     name = models.CharField(max_length=50, unique=True)
     seen_at = models.DateTimeField()
 
-    SILENT_AFTER = timedelta(minutes=3)
+    STALE_AFTER = timedelta(minutes=3)
 
     def __str__(self):
         return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
@@ -27,4 +27,4 @@ class Heartbeat(models.Model):
         return heartbeat
 
     def is_stale(self, now=None) -> bool:
-        return (now or timezone.now()) - self.seen_at > self.SILENT_AFTER
+        return (now or timezone.now()) - self.seen_at > self.STALE_AFTER

@@ -24,7 +24,13 @@ from apps.probes.selectors import activity_trend, recent_errors, sparkline
 from apps.reviews.dashboard import live_dashboard
 from apps.stack.forms import EntryDetailsForm, FilterVerdictForm
 from apps.stack.models import (
-    FILTERS, Lifecycle, LifecycleTransition, MLModel, OrganisationProfile, StackEntry, TransitionError,
+    FILTERS,
+    Lifecycle,
+    LifecycleTransition,
+    MLModel,
+    OrganisationProfile,
+    StackEntry,
+    TransitionError,
 )
 from apps.stack.selectors import monthly_cost
 from apps.stack.services import entry_propose, filter_record
@@ -156,7 +162,7 @@ def entry_move(request, pk):
 @permission_required("stack.add_stackentry", raise_exception=True)
 def tool_propose(request, slug):
     tool = get_object_or_404(Tool, slug=slug)
-    entry, created = entry_propose(tool=tool, by=request.user)
+    entry, created = entry_propose(tool=tool, by=request.user, now=timezone.now())
     if created:
         entry_refresh(entry)
         messages.success(request, f"{tool} is proposed for the stack.")

@@ -5,7 +5,7 @@ from apps.stack.models import FILTERS, Lifecycle, LifecycleTransition, StackEntr
 
 
 @transaction.atomic
-def entry_propose(*, tool, by, team=None, now=None) -> tuple[StackEntry, bool]:
+def entry_propose(*, tool, by, now, team=None) -> tuple[StackEntry, bool]:
     """Put a catalogue tool on the stack as a proposal, recording who proposed it.
 
     A tool has one stack entry: when it already has one, that entry is returned unchanged
@@ -15,7 +15,7 @@ def entry_propose(*, tool, by, team=None, now=None) -> tuple[StackEntry, bool]:
         tool=tool, defaults={"team": team or getattr(by, "team", None)}
     )
     if created:
-        entry.record_arrival(by=by, now=now or timezone.now())
+        entry.record_arrival(by=by, now=now)
     return entry, created
 
 

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms.models import model_to_dict
-from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.accounts.forms import TeamForm, UserForm
@@ -190,7 +189,7 @@ class Outcome:
         return lines
 
 
-def import_stack(text: str | bytes, *, commit: bool, by=None, read_credentials: bool = False, now=None) -> Outcome:
+def import_stack(text: str | bytes, *, commit: bool, now, by=None, read_credentials: bool = False) -> Outcome:
     """Validate a stack file and, when `commit` and there is no error, apply it.
 
     `by` is recorded as the author of lifecycle and status changes. Probe credentials are
@@ -201,7 +200,7 @@ def import_stack(text: str | bytes, *, commit: bool, by=None, read_credentials: 
         document = yamlio.load(text)
     except YamlError as error:
         return Outcome(errors=[str(error)])
-    importer = _Importer(by=by, read_credentials=read_credentials, now=now or timezone.now())
+    importer = _Importer(by=by, read_credentials=read_credentials, now=now)
     with transaction.atomic():
         importer.run(document)
         importer.outcome.errors.sort(key=lambda text: int(text.split(":")[0].removeprefix("line ")))

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.accounts.models import ApiToken
@@ -38,7 +39,7 @@ def import_page(request):
     outcome = None
     if request.method == "POST" and form.is_valid():
         apply = request.POST.get("action") == "apply"
-        outcome = import_stack(form.cleaned_data["text"], commit=apply, by=request.user)
+        outcome = import_stack(form.cleaned_data["text"], commit=apply, by=request.user, now=timezone.now())
         if outcome.applied:
             messages.success(request, "The stack file is applied. " + " · ".join(outcome.summary_lines()))
             return redirect("entry-list")

@@ -831,7 +831,7 @@ def test_two_concurrent_cancels_record_one_reason(no_background_queue, alice, pa
     def cancel(reason):
         def go():
             barrier.wait(timeout=10)
-            return evaluation_cancel(Evaluation.objects.get(pk=evaluation.pk), reason=reason, by=alice)
+            return evaluation_cancel(Evaluation.objects.get(pk=evaluation.pk), reason=reason, by=alice, now=MONDAY)
         return go
 
     threads = [_in_thread(cancel(f"reason {n}"), results, f"cancel-{n}") for n in (1, 2)]
@@ -872,7 +872,7 @@ def test_accepting_cannot_race_a_cancel(no_background_queue, monkeypatch, alice,
     accepter.start()
     assert reached.wait(timeout=30)
     canceller = _in_thread(lambda: evaluation_cancel(Evaluation.objects.get(pk=evaluation.pk), reason="shelved",
-                                                     by=alice), results, "cancel")
+                                                     by=alice, now=MONDAY), results, "cancel")
     canceller.start()
     canceller.join(timeout=5)  # with the evaluation locked by the accept, the cancel waits here
     go.set()

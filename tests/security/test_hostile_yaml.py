@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.stackfile.importer import import_stack
+from tests.conftest import NOW
 from tests.stackfile.conftest import STACK_FILE, snapshot
 
 BOMB = "version: 1\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
@@ -28,14 +29,14 @@ HOSTILE = [
 @pytest.fixture
 def existing(catalog, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "s3cret")
-    assert import_stack(STACK_FILE, commit=True).applied
+    assert import_stack(STACK_FILE, commit=True, now=NOW).applied
     return snapshot()
 
 
 @pytest.mark.parametrize("text, expected", [c[1:] for c in HOSTILE if c[1] is not None],
                          ids=[c[0] for c in HOSTILE if c[1] is not None])
 def test_a_hostile_file_is_refused_with_its_line_and_nothing_changes(existing, text, expected):
-    outcome = import_stack(text, commit=True)
+    outcome = import_stack(text, commit=True, now=NOW)
     assert not outcome.applied
     assert any(expected in error for error in outcome.errors), outcome.errors
     assert snapshot() == existing

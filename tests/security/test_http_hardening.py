@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.accounts.models import ApiToken, User
 from apps.catalog.models import Tool
 from apps.stack.services import entry_propose
-from tests.conftest import PASSWORD
+from tests.conftest import NOW, PASSWORD
 from tests.test_access import WRITES, named_routes, sample_kwargs
 
 PAGES = ["/", "/stack/", "/pain-points/", "/tools/", "/findings/", "/models/", "/evaluations/", "/decisions/",
@@ -64,7 +64,7 @@ def _keeps_to_the_policy(page: str) -> None:
 def test_a_post_without_the_csrf_token_is_refused(alice, catalog):
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)
-    entry = entry_propose(tool=Tool.objects.get(name="MLflow"), by=alice)[0]
+    entry = entry_propose(tool=Tool.objects.get(name="MLflow"), by=alice, now=NOW)[0]
     token = ApiToken.issue(name="dashboard", by=alice)[0]
     refused = []
     for name, route in named_routes():

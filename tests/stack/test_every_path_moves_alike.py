@@ -14,7 +14,7 @@ from apps.evaluations.services import decision_accept, shortlist
 from apps.painpoints.models import PainPoint
 from apps.reviews.models import Review
 from apps.reviews.services import item_decide, review_close, review_open
-from apps.stack.models import Lifecycle, StackEntry, Verdict
+from apps.stack.models import StackEntry, Verdict
 from apps.stackfile.exporter import export_stack
 from apps.stackfile.importer import import_stack
 
@@ -32,7 +32,7 @@ def by_stack_file(entry, target, alice, client):
     for row in document["stack"]:
         if row["tool"] == TOOL:
             row["status"] = target
-    outcome = import_stack(yaml.safe_dump(document, sort_keys=False), commit=True, by=alice)
+    outcome = import_stack(yaml.safe_dump(document, sort_keys=False), commit=True, by=alice, now=NOW)
     assert outcome.applied, outcome.errors
 
 

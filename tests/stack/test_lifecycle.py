@@ -7,6 +7,7 @@ from apps.catalog.models import Tool
 from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, StackEntry, TransitionError, Verdict
 from apps.stack.services import entry_propose
+from tests.conftest import NOW
 
 MONDAY = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
@@ -150,7 +151,7 @@ def test_a_refused_move_shows_why(lead_client, entry):
 
 
 def test_proposing_a_tool_twice_keeps_one_entry(entry, bob):
-    again, created = entry_propose(tool=entry.tool, by=bob)
+    again, created = entry_propose(tool=entry.tool, by=bob, now=NOW)
     assert (again, created) == (entry, False)
     assert entry.transitions.count() == 1
 

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from apps.stackfile.importer import import_stack
+from tests.conftest import NOW
 from tests.stackfile.conftest import STACK_FILE, snapshot
 
 
@@ -83,7 +84,7 @@ CASES = [
 def test_it_refuses_bad_input_with_its_line(catalog, text, expected, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "s3cret")
     before = snapshot()
-    outcome = import_stack(text, commit=True)
+    outcome = import_stack(text, commit=True, now=NOW)
     assert expected in outcome.errors, "\n".join(outcome.errors)
     assert not outcome.applied
     assert snapshot() == before
@@ -93,16 +94,16 @@ def test_it_reports_every_problem_not_just_the_first(catalog):
     text = broken("owner: lead@example.com", "owner: nobody@example.com").replace(
         "status: adopted", "status: live"
     ).replace("category: experiment-tracking", "category: nope")
-    errors = import_stack(text, commit=True).errors
+    errors = import_stack(text, commit=True, now=NOW).errors
     assert [e.split(":")[0] for e in errors] == ["line 8", "line 14", "line 15"]
 
 
 def test_a_bad_file_leaves_an_existing_stack_as_it_was(catalog, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "s3cret")
-    assert import_stack(STACK_FILE, commit=True).applied
+    assert import_stack(STACK_FILE, commit=True, now=NOW).applied
     before = snapshot()
     text = broken("ops_hours_per_month: 4", "ops_hours_per_month: 8") + "  - tool: Nope\n"
-    assert not import_stack(text, commit=True).applied
+    assert not import_stack(text, commit=True, now=NOW).applied
     assert snapshot() == before
 
 
@@ -171,17 +172,17 @@ WRONG_KINDS = [
 @pytest.mark.parametrize("text, expected", [c[1:] for c in WRONG_KINDS], ids=[c[0] for c in WRONG_KINDS])
 def test_values_of_the_wrong_kind_are_refused_with_their_line(catalog, text, expected):
     before = snapshot()
-    outcome = import_stack(text, commit=True)
+    outcome = import_stack(text, commit=True, now=NOW)
     assert expected in outcome.errors, "\n".join(outcome.errors)
     assert snapshot() == before
 
 
 def test_an_unknown_field_does_not_hide_the_record_s_other_problems(catalog):
     text = broken("status: adopted", "stauts: adopted").replace("owner: lead@example.com", "owner: x@example.com")
-    errors = import_stack(text, commit=True).errors
+    errors = import_stack(text, commit=True, now=NOW).errors
     assert [e.split(": ")[1] for e in errors] == ["stack[MLflow].stauts", "stack[MLflow].owner"]
 
 
 def test_a_refused_record_is_not_reported_again_where_it_is_named(catalog):
-    errors = import_stack(broken("role: lead", "role: boss"), commit=True).errors
+    errors = import_stack(broken("role: lead", "role: boss"), commit=True, now=NOW).errors
     assert errors == ["line 5: users[lead@example.com].role: 'boss' is not one of lead, evaluator, viewer"]

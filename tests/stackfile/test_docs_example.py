@@ -2,6 +2,7 @@ from pathlib import Path
 
 from apps.stack.models import MLModel, StackEntry
 from apps.stackfile.importer import import_stack
+from tests.conftest import NOW
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "stack-file.md"
 
@@ -14,7 +15,7 @@ def the_complete_example() -> str:
 
 def test_the_documented_example_imports_as_described(catalog, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "s3cret")
-    outcome = import_stack(the_complete_example(), commit=True, read_credentials=True)
+    outcome = import_stack(the_complete_example(), commit=True, read_credentials=True, now=NOW)
     assert outcome.applied, outcome.errors
     assert outcome.warnings == []
     assert dict(StackEntry.objects.values_list("tool__name", "lifecycle")) == {

@@ -7,6 +7,7 @@ from apps.probes.models import Probe
 from apps.stack.models import MLModel, StackEntry
 from apps.stackfile.exporter import export_stack
 from apps.stackfile.importer import import_stack
+from tests.conftest import NOW
 
 
 def empty_the_organisation():
@@ -30,7 +31,7 @@ def test_export_import_into_an_empty_database_export_gives_the_same_bytes(catalo
     call_command("seed_demo", verbosity=0)
     first = export_stack()
     empty_the_organisation()
-    outcome = import_stack(first, commit=True)
+    outcome = import_stack(first, commit=True, now=NOW)
     assert outcome.applied, outcome.errors
     assert export_stack() == first
 
@@ -39,7 +40,7 @@ def test_the_export_is_deterministic_and_imports_as_unchanged(catalog):
     call_command("seed_demo", verbosity=0)
     first = export_stack()
     assert export_stack() == first
-    outcome = import_stack(first, commit=True)
+    outcome = import_stack(first, commit=True, now=NOW)
     assert all(not c.added and not c.changed for _, c in outcome.sections())
 
 
@@ -85,7 +86,7 @@ categories:
 tools:
   - {name: label studio, categories: [data-labelling], hosting: self-hosted, complexity: medium, best_for: Labels}
 """
-    assert import_stack(text, commit=True).applied
+    assert import_stack(text, commit=True, now=NOW).applied
     first = export_stack()
     document = load(first)
     assert [t["name"] for t in document["tools"]] == ["label studio", "MLflow"]
@@ -95,7 +96,7 @@ tools:
     Category.objects.filter(key="data-labelling").delete()
     Tool.objects.filter(name="MLflow").update(best_for="Teams wanting self-hosted OSS")
     Category.objects.filter(key="monitoring").update(name="Monitoring")
-    assert import_stack(first, commit=True).applied
+    assert import_stack(first, commit=True, now=NOW).applied
     assert export_stack() == first
 
 
@@ -111,10 +112,10 @@ pain_points:
   - title: "NO"
     evidence: "012"
 """
-    assert import_stack(text, commit=True).applied
+    assert import_stack(text, commit=True, now=NOW).applied
     first = export_stack()
     empty_the_organisation()
-    assert import_stack(first, commit=True).applied
+    assert import_stack(first, commit=True, now=NOW).applied
     assert export_stack() == first
     assert Team.objects.get().description == 'Two lines,\nthe second with "quotes" and a # hash.'
 

@@ -9,6 +9,7 @@ from apps.painpoints.models import PainPoint
 from apps.probes.models import Probe
 from apps.stack.models import Lifecycle, StackEntry
 from apps.stackfile.importer import import_stack
+from tests.conftest import NOW
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def token_env(monkeypatch):
 
 
 def test_it_applies_the_design_example(catalog, stack_file, token_env):
-    outcome = import_stack(stack_file, commit=True)
+    outcome = import_stack(stack_file, commit=True, now=NOW)
     assert outcome.ok and outcome.applied, outcome.errors
     lead = User.objects.get(email="lead@example.com")
     assert (lead.name, lead.team.name, lead.role) == ("Lee Lead", "Platform", "lead")
@@ -30,7 +31,7 @@ def test_it_applies_the_design_example(catalog, stack_file, token_env):
 
 
 def test_it_stores_the_credential_encrypted_from_the_named_variable(catalog, stack_file, token_env):
-    import_stack(stack_file, commit=True, read_credentials=True)
+    import_stack(stack_file, commit=True, read_credentials=True, now=NOW)
     probe = Probe.objects.get(entry__tool__name="MLflow")
     assert probe.credential_env == "MLFLOW_TRACKING_TOKEN"
     assert "mlflow-s3cret-token" not in probe.credential_token
@@ -39,7 +40,7 @@ def test_it_stores_the_credential_encrypted_from_the_named_variable(catalog, sta
 
 def test_a_missing_credential_variable_is_a_warning_not_an_error(catalog, stack_file, monkeypatch):
     monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)
-    outcome = import_stack(stack_file, commit=True, read_credentials=True)
+    outcome = import_stack(stack_file, commit=True, read_credentials=True, now=NOW)
     assert outcome.applied
     assert outcome.warnings == [
         "line 26: stack[MLflow].probe.credential_env: MLFLOW_TRACKING_TOKEN is not set here, "
@@ -49,7 +50,7 @@ def test_a_missing_credential_variable_is_a_warning_not_an_error(catalog, stack_
 
 
 def test_an_upload_never_reads_the_servers_environment(catalog, stack_file, token_env):
-    outcome = import_stack(stack_file, commit=True)  # as the import page calls it
+    outcome = import_stack(stack_file, commit=True, now=NOW)  # as the import page calls it
     assert outcome.warnings == [
         "line 26: stack[MLflow].probe.credential_env: credentials are read only by "
         "`python manage.py import_stack`, so the probe has no credential yet"
@@ -59,8 +60,8 @@ def test_an_upload_never_reads_the_servers_environment(catalog, stack_file, toke
 
 
 def test_a_later_upload_keeps_the_credential_the_command_stored(catalog, stack_file, token_env):
-    import_stack(stack_file, commit=True, read_credentials=True)
-    outcome = import_stack(stack_file.replace("unused_after_days: 90", "unused_after_days: 30"), commit=True)
+    import_stack(stack_file, commit=True, read_credentials=True, now=NOW)
+    outcome = import_stack(stack_file.replace("unused_after_days: 90", "unused_after_days: 30"), commit=True, now=NOW)
     assert outcome.applied and outcome.warnings == []
     probe = Probe.objects.get()
     assert (probe.unused_after_days, probe.credential()) == (30, "mlflow-s3cret-token")
@@ -68,7 +69,7 @@ def test_a_later_upload_keeps_the_credential_the_command_stored(catalog, stack_f
 
 @pytest.mark.parametrize("name", ["SECRET_KEY", "DATABASE_URL", "EMAIL_HOST_PASSWORD", "FIELD_ENCRYPTION_KEYS", "SECRET_KEY_FILE"])
 def test_a_probe_may_not_read_stackledgers_own_settings(catalog, stack_file, name):
-    outcome = import_stack(stack_file.replace("MLFLOW_TRACKING_TOKEN", name), commit=True, read_credentials=True)
+    outcome = import_stack(stack_file.replace("MLFLOW_TRACKING_TOKEN", name), commit=True, read_credentials=True, now=NOW)
     assert outcome.errors == [
         f"line 26: stack[MLflow].probe.credential_env: {name} is one of Stackledger's own settings, not a probe credential"
     ]
@@ -76,7 +77,7 @@ def test_a_probe_may_not_read_stackledgers_own_settings(catalog, stack_file, nam
 
 
 def test_changes_made_through_the_page_are_recorded_as_the_lead_s(catalog, stack_file, alice):
-    import_stack(stack_file, commit=True, by=alice)
+    import_stack(stack_file, commit=True, by=alice, now=NOW)
     step = StackEntry.objects.get().transitions.get()
     assert (step.to_lifecycle, step.by, step.note) == ("adopted", alice, "Imported from a stack file.")
     # Logged, then addressed by the adoption, as on the pages.
@@ -85,10 +86,10 @@ def test_changes_made_through_the_page_are_recorded_as_the_lead_s(catalog, stack
 
 
 def test_importing_twice_changes_nothing(catalog, stack_file, token_env):
-    import_stack(stack_file, commit=True)
+    import_stack(stack_file, commit=True, now=NOW)
     entry = StackEntry.objects.get()
     updated_at = entry.updated_at
-    outcome = import_stack(stack_file, commit=True)
+    outcome = import_stack(stack_file, commit=True, now=NOW)
     assert outcome.applied
     assert all(not c.added and not c.changed for _, c in outcome.sections())
     assert outcome.changes["stack"].unchanged == ["MLflow"]
@@ -98,12 +99,12 @@ def test_importing_twice_changes_nothing(catalog, stack_file, token_env):
 
 
 def test_it_updates_by_natural_key_and_keeps_what_the_file_leaves_out(catalog, stack_file, token_env):
-    import_stack(stack_file, commit=True)
+    import_stack(stack_file, commit=True, now=NOW)
     StackEntry.objects.filter(tool__name="MLflow").update(notes="Upgrade to 3.x in Q1")
     changed = stack_file.replace("ops_hours_per_month: 4", "ops_hours_per_month: 6").replace(
         "status: adopted", "status: flagged"
     )
-    outcome = import_stack(changed, commit=True)
+    outcome = import_stack(changed, commit=True, now=NOW)
     assert outcome.changes["stack"].changed == ["MLflow"]
     entry = StackEntry.objects.get()
     assert (entry.ops_hours_per_month, entry.lifecycle, entry.notes) == (Decimal("6"), "flagged", "Upgrade to 3.x in Q1")
@@ -111,9 +112,9 @@ def test_it_updates_by_natural_key_and_keeps_what_the_file_leaves_out(catalog, s
 
 
 def test_it_never_deletes_and_says_what_it_left_alone(catalog, stack_file, token_env, bob):
-    import_stack(stack_file, commit=True)
+    import_stack(stack_file, commit=True, now=NOW)
     StackEntry.objects.create(tool=Tool.objects.get(name="Neptune"))
-    outcome = import_stack(stack_file, commit=True)
+    outcome = import_stack(stack_file, commit=True, now=NOW)
     assert outcome.not_in_file["users"] == ["bob@example.com"]
     assert outcome.not_in_file["stack"] == ["Neptune"]
     assert "Stack entries not in the file, left as they are: Neptune" in outcome.summary_lines()
@@ -122,14 +123,14 @@ def test_it_never_deletes_and_says_what_it_left_alone(catalog, stack_file, token
 
 
 def test_a_preview_writes_nothing(catalog, stack_file, token_env):
-    outcome = import_stack(stack_file, commit=False)
+    outcome = import_stack(stack_file, commit=False, now=NOW)
     assert outcome.ok and not outcome.applied
     assert outcome.changes["stack"].added == ["MLflow"]
     assert not Team.objects.exists() and not StackEntry.objects.exists()
 
 
 def test_it_loads_the_seed_catalogue_into_an_empty_database(db, stack_file, token_env):
-    assert import_stack(stack_file, commit=True).applied
+    assert import_stack(stack_file, commit=True, now=NOW).applied
     assert StackEntry.objects.get().tool.categories.count() == 2
 
 
@@ -148,8 +149,7 @@ tools:
 stack:
   - {tool: Label Studio, status: proposed}
 """,
-        commit=True,
-    )
+        commit=True,now=NOW)
     assert outcome.applied, outcome.errors
     entry = StackEntry.objects.get()
     assert entry.lifecycle == Lifecycle.PROPOSED

@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from apps.stack.models import StackEntry
+from tests.conftest import NOW
 from tests.stackfile.conftest import STACK_FILE
 
 URL = reverse("stack-import")
@@ -72,7 +73,7 @@ def test_the_preview_names_what_changes(lead_client, catalog, monkeypatch):
     from apps.stackfile.importer import import_stack
 
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "s3cret")
-    assert import_stack(STACK_FILE, commit=True, read_credentials=True).applied
+    assert import_stack(STACK_FILE, commit=True, read_credentials=True, now=NOW).applied
     monkeypatch.setenv("MLFLOW_TOKEN", "an0ther-s3cret")
     text = (STACK_FILE.replace("ops_hours_per_month: 4", "ops_hours_per_month: 6")
             .replace("status: adopted", "status: flagged")

@@ -71,11 +71,12 @@ class Command(BaseCommand):
             if User.objects.filter(email="lead@example.com").exists():
                 self.stdout.write(DEMO_LOGIN)
             return
+        now = timezone.now()
         with transaction.atomic():
-            outcome = import_stack(DEMO_FILE.read_bytes(), commit=True, read_credentials=True)
+            outcome = import_stack(DEMO_FILE.read_bytes(), commit=True, read_credentials=True, now=now)
             if not outcome.ok:
                 raise CommandError("The demo stack file is invalid:\n" + "\n".join(outcome.errors))
-            backdate(timezone.now())
+            backdate(now)
         self.stdout.write(f"Demo organisation created. {DEMO_LOGIN}")
         if scale > 1:
             started = time.monotonic()
