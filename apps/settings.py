@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "apps.stackfile",
     "apps.health",
     "apps.ledger",  # the pages that read every app above: nothing imports it
+    "apps.demo",  # the demo organisation, its large version and the benchmark
 ]
 
 MIDDLEWARE = [
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "apps.lib.htmx.VaryOnHtmx",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -232,6 +234,25 @@ CELERY_BEAT_SCHEDULE = {
     # After changes the linter runs at once; this catches what the clock alone changes.
     "findings": {"task": "apps.findings.tasks.refresh", "schedule": crontab(minute="*/10")},
 }
+
+# Cache: what is worked out once per stack version (apps.stack.cache). With a Redis broker it
+# lives in the same Redis database, under its own key prefix, so every web process shares it
+# (`cache.clear()` would empty that database, the broker's queues included); otherwise each
+# process keeps its own in memory.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CELERY_BROKER_URL,
+            "KEY_PREFIX": "stackledger",
+            # A Redis that is down or hangs costs a page a second, then it works the value out.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": "stackledger"}
+    }
 
 # Probes (used by the probe drivers): the networks they may reach, and the Fernet keys that
 # encrypt their credentials, newest first.

@@ -30,6 +30,17 @@ def _the_clock_at_a_chosen_moment():
         yield
 
 
+@pytest.fixture
+def clock(request):
+    """The clock stands at the test module's NOW (else this one's) and ticks on from there, so
+    what a test stores, what the rules are asked about and what the pages show share one
+    moment, whatever the hour the suite runs."""
+    import time_machine
+
+    with time_machine.travel(getattr(request.module, "NOW", NOW), tick=True) as traveller:
+        yield traveller
+
+
 def needs_service(reason: str):
     """A test that needs PostgreSQL or Redis skips on a laptop without them and fails in CI."""
     if IN_CI:
@@ -39,12 +50,9 @@ def needs_service(reason: str):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with nothing cached, as a freshly started server does."""
-    from apps.reviews.dashboard import _frozen_evidence, _live_dashboard
-
+    """Each test starts with nothing cached, as a freshly started server does (the suite's
+    cache is local memory: see tests/settings.py)."""
     cache.clear()
-    _live_dashboard.cache_clear()
-    _frozen_evidence.cache_clear()
 
 
 @pytest.fixture
@@ -151,5 +159,5 @@ def big_stack(catalog, alice, bob):
     MLModel.objects.bulk_create(
         MLModel(name=f"model-{n}", stage="production", serving=entries[n]) for n in range(10)
     )
-    refresh()  # as the worker does after a change
+    refresh(now=NOW)  # as the worker does after a change
     return entries

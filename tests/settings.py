@@ -12,3 +12,6 @@ ZEAL_RAISE = True
 ZEAL_NPLUSONE_THRESHOLD = 4
 # Django's own session handling loads the session more than once in a log-out.
 ZEAL_ALLOWLIST = [{"model": "sessions.Session"}]
+# Local memory whatever the broker, so that no two runs share what is cached and the autouse
+# fixture `empty_cache` can clear it (tests/stack/test_cache.py checks the Redis choice).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": "stackledger"}}

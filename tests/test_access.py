@@ -62,7 +62,7 @@ def sample_review(entry):
 
     review = Review.objects.first()
     if review is None:
-        review = review_open(Review.objects.create(year=2026, held_on=date(2026, 11, 20)))
+        review = review_open(Review.objects.create(year=2026, held_on=date(2026, 11, 20)), now=NOW)
         Task.objects.create(entry=entry, item=review.items.get(), title="Investigate", owner=entry.owner)
     return review
 

@@ -3,11 +3,13 @@
 from django.contrib import admin
 from django.urls import reverse
 
+from tests.conftest import NOW
+
 
 def test_every_admin_page_of_the_demo_opens(admin_client, demo):
     from apps.findings.services import refresh
 
-    refresh()
+    refresh(now=NOW)
     opened = 0
     for model in admin.site._registry:
         meta = model._meta

@@ -136,7 +136,7 @@ class ApiToken(models.Model):
         return token, secret
 
     @classmethod
-    def authenticate(cls, secret: str, now=None) -> "ApiToken | None":
+    def authenticate(cls, secret: str, now) -> "ApiToken | None":
         """The live token for this secret. A token dies with its creator's right to make
         tokens: revoked, or made by someone who left or is no longer a lead, it is refused."""
         token = (
@@ -146,5 +146,10 @@ class ApiToken(models.Model):
         )
         if token is None or not token.created_by.has_perm("accounts.add_apitoken"):
             return None
-        cls.objects.filter(pk=token.pk).update(last_used_at=now or timezone.now())
+        cls.objects.filter(pk=token.pk).update(last_used_at=now)
         return token
+
+
+def lead_emails() -> list[str]:
+    """Where news for the platform leads goes: every active lead's email."""
+    return list(User.objects.filter(is_active=True, groups__name=GROUP_NAMES[LEAD]).values_list("email", flat=True))

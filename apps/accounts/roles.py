@@ -84,3 +84,12 @@ def sync_role_permissions(sender=None, using=DEFAULT_DB_ALIAS, apps=global_apps,
     for role, group_name in GROUP_NAMES.items():
         group, _ = Group.objects.using(using).get_or_create(name=group_name)
         group.permissions.set(permissions_for(role, Permission))
+
+
+def is_owner_or_lead(user, thing) -> bool:
+    """Whether `user` may act on `thing` (a stack entry, a review task) as its owner does: the
+    owner may, and so may anyone whose role changes every such thing (a lead)."""
+    meta = thing._meta
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.pk == thing.owner_id or user.has_perm(f"{meta.app_label}.change_{meta.model_name}")

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from apps.evaluations.models import SHORTLIST, DecisionRecord, Evaluation, Trial
 from apps.notifications.services import notify
@@ -18,10 +17,9 @@ class EvaluationError(ValueError):
 
 @transaction.atomic
 def evaluation_start(*, title, category, use_case, pain_points, tools, by, start_on=None,
-                     side_by_side=False, time_box_days=7, now=None) -> Evaluation:
+                     side_by_side=False, time_box_days=7, now) -> Evaluation:
     """Start an evaluation: each shortlisted tool's stack entry moves to evaluating and gets a
     trial, scheduled one after another or side by side."""
-    now = now or timezone.now()
     if not pain_points:
         raise EvaluationError("An evaluation starts from a pain point: requirements come from what hurts, "
                               "not from vendor feature lists.")
@@ -58,10 +56,9 @@ def _check_shortlist(tools, category) -> None:
 
 @transaction.atomic
 def shortlist(evaluation: Evaluation, *, tools, by, start_on=None, side_by_side=False, time_box_days=7,
-              now=None) -> list[Trial]:
+              now) -> list[Trial]:
     """Give an evaluation without trials (a draft, such as a review's "replace" leaves) its
     shortlist: one trial per tool, the tools' entries moved to evaluating."""
-    now = now or timezone.now()
     Evaluation.objects.select_for_update().filter(pk=evaluation.pk).exists()  # one shortlist, however many submit
     evaluation.refresh_from_db(fields=["cancelled_at"])
     if evaluation.is_cancelled:
@@ -123,9 +120,8 @@ def _weighed_elsewhere(entry: StackEntry, evaluation: Evaluation) -> bool:
         evaluation=evaluation).exists()
 
 
-def trial_states_refresh(*, now=None) -> int:
+def trial_states_refresh(*, now) -> int:
     """Daily: move trials along the calendar and remind owners of overdue ones, once a day."""
-    now = now or timezone.now()
     today = now.date()
     changed = 0
     for trial in Trial.objects.exclude(state=Trial.State.DONE).select_related("entry__tool", "owner", "evaluation"):
@@ -143,19 +139,18 @@ def trial_states_refresh(*, now=None) -> int:
     return changed
 
 
-def trial_finish(trial: Trial, *, today=None) -> Trial:
-    trial.finished_on = today or timezone.localdate()
+def trial_finish(trial: Trial, *, today) -> Trial:
+    trial.finished_on = today
     trial.state = Trial.State.DONE
     trial.save(update_fields=["finished_on", "state"])
     return trial
 
 
 @transaction.atomic
-def decision_accept(record: DecisionRecord, *, by, now=None) -> DecisionRecord:
+def decision_accept(record: DecisionRecord, *, by, now) -> DecisionRecord:
     """Accept a proposed decision: the chosen tool is adopted through the adoption gate, the
     others are rejected with their reasons, the trials end, and a superseded record says so.
     Raises TransitionError (nothing changed) when the chosen tool cannot pass the gate."""
-    now = now or timezone.now()
     # The evaluation first, as cancelling locks it: an accept and a cancel run one after the other.
     evaluation = Evaluation.objects.select_for_update().get(pk=record.evaluation_id)
     record = DecisionRecord.objects.select_for_update(of=("self",)).select_related("chosen__entry__tool").get(pk=record.pk)

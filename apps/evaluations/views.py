@@ -29,6 +29,7 @@ from apps.evaluations.services import (
     shortlist,
     trial_finish,
 )
+from apps.lib.charts import calendar_bars
 from apps.lib.htmx import wants_fragment
 from apps.lib.pagination import paginate
 from apps.stack.models import TransitionError
@@ -54,7 +55,7 @@ def evaluation_create(request):
     form = EvaluationForm(request.POST or None, initial=request.GET.dict())
     if request.method == "POST" and form.is_valid():
         try:
-            evaluation = evaluation_start(by=request.user, **form.cleaned_data)
+            evaluation = evaluation_start(by=request.user, now=timezone.now(), **form.cleaned_data)
         except EvaluationError as refused:
             form.add_error(None, str(refused))
         else:
@@ -69,20 +70,11 @@ def evaluation_detail(request, pk):
         pk=pk,
     )
     trials = list(evaluation.trials.all())
-    dated = [t for t in trials if t.start_on]
-    calendar = None
-    if dated:
-        first, last = min(t.start_on for t in dated), max(t.ends_on for t in dated)
-        span = max((last - first).days, 1)
-        calendar = [
-            {"trial": t, "left": f"{100 * (t.start_on - first).days / span:.1f}", "width": f"{100 * t.time_box_days / span:.1f}"}
-            for t in dated
-        ]
     form = None
     if not trials and not evaluation.is_cancelled and request.user.has_perm("evaluations.add_evaluation"):
         form = ShortlistForm(evaluation=evaluation)
     return render(request, "evaluations/evaluation_detail.html", {
-        "evaluation": evaluation, "trials": trials, "calendar": calendar, "today": timezone.localdate(),
+        "evaluation": evaluation, "trials": trials, "calendar": calendar_bars(trials), "today": timezone.localdate(),
         "shortlist_form": form,
     })
 
@@ -95,7 +87,7 @@ def evaluation_shortlist(request, pk):
     form = ShortlistForm(request.POST, evaluation=evaluation)
     if form.is_valid():
         try:
-            trials = shortlist(evaluation, by=request.user, **form.cleaned_data)
+            trials = shortlist(evaluation, by=request.user, now=timezone.now(), **form.cleaned_data)
         except EvaluationError as refused:
             messages.error(request, str(refused))
         else:
@@ -169,7 +161,7 @@ def trial_log(request, pk):
 @permission_required("evaluations.change_trial", raise_exception=True)
 def trial_done(request, pk):
     trial = get_object_or_404(Trial, pk=pk)
-    trial_finish(trial)
+    trial_finish(trial, today=timezone.localdate())
     messages.success(request, f"The {trial.entry.tool} trial is done.")
     return redirect("trial-detail", pk=pk)
 
@@ -215,7 +207,7 @@ def decision_detail(request, pk):
 def decision_accept_view(request, pk):
     record = get_object_or_404(DecisionRecord, pk=pk)
     try:
-        decision_accept(record, by=request.user)
+        decision_accept(record, by=request.user, now=timezone.now())
     except TransitionError as error:
         messages.error(request, "The chosen tool cannot be adopted yet: " + " ".join(error.reasons))
     except EvaluationError as error:

@@ -264,8 +264,7 @@ RULES = {
 STACK_WIDE = {"minimum-gap", "stale-pain", "revisit-overdue"}
 
 
-def lint(stack: Stack | None = None, *, entries_only: bool = False) -> list[Finding]:
-    stack = stack or Stack.load()
+def lint(stack: Stack, *, entries_only: bool = False) -> list[Finding]:
     findings = []
     for rank, (code, (rule, _)) in enumerate(RULES.items()):
         if entries_only and code in STACK_WIDE:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.db.models.functions import Now
 
 from apps.findings.models import Finding, LinterRun
 from apps.findings.rules import STACK_WIDE, lint
@@ -20,14 +20,13 @@ LOST_AFTER = timedelta(minutes=5)  # a run asked for this long ago and never sta
 LOCK = 0x5714D  # the advisory lock PostgreSQL holds while findings are replaced
 
 
-def refresh(now=None) -> LinterRun:
+def refresh(now) -> LinterRun:
     """Lint the whole stack as it is `now` and store what it finds in place of the last run's
     findings, unless a run of a later moment stored its own first. A finding that still holds
     keeps the time it was first found."""
     LinterRun.load()
     LinterRun.objects.filter(pk=1).update(requested_at=None)  # a change from now on asks again
     started = time.monotonic()
-    now = now or timezone.now()
     findings = lint(StackState.load(now=now))
     with transaction.atomic():
         _lock()
@@ -41,10 +40,9 @@ def refresh(now=None) -> LinterRun:
     return LinterRun.load()
 
 
-def entry_refresh(entry: StackEntry, now=None) -> list[Finding]:
+def entry_refresh(entry: StackEntry, now) -> list[Finding]:
     """Redo the findings about one entry now; its neighbours' wait for the next run, which
     this asks for."""
-    now = now or timezone.now()
     findings = [f for f in lint(StackState.load(now=now, around=entry), entries_only=True) if f.entry_id == entry.pk]
     with transaction.atomic():
         _lock()
@@ -83,12 +81,11 @@ def request_refresh() -> None:
 def _queue_run():
     from apps.findings.tasks import refresh as refresh_task
 
-    now = timezone.now()
-    asked = LinterRun.objects.filter(Q(requested_at__isnull=True) | Q(requested_at__lt=now - LOST_AFTER), pk=1)
-    if not asked.update(requested_at=now):
+    asked = LinterRun.objects.filter(Q(requested_at__isnull=True) | Q(requested_at__lt=Now() - LOST_AFTER), pk=1)
+    if not asked.update(requested_at=Now()):  # the queue's bookkeeping runs on the database's clock
         if LinterRun.objects.filter(pk=1).exists():
             return  # a run is queued and will see this change
-        LinterRun.objects.get_or_create(pk=1, defaults={"requested_at": now})
+        LinterRun.objects.get_or_create(pk=1, defaults={"requested_at": Now()})
     try:
         refresh_task.apply_async(retry=False)
     except Exception:  # the broker is down: the request stands, so the changes after this one

@@ -7,11 +7,12 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from apps.accounts.models import User
 from apps.catalog.models import Category, Tool
 from apps.evaluations.models import DecisionRecord, Trial
-from apps.findings.services import request_refresh
+from apps.findings.services import entry_refresh, request_refresh
 from apps.lib import changes
 from apps.painpoints.models import PainPoint
 from apps.probes.models import Probe
 from apps.stack.models import MLModel, OrganisationProfile, StackEntry, StackVersion
+from apps.stack.signals import entry_edited
 
 CATEGORIES_OF_TOOLS, PAIN_POINTS_OF_ENTRIES = Tool.categories.through, StackEntry.pain_points.through
 READ_BY_RULES = {StackEntry, Tool, Category, PainPoint, Trial, DecisionRecord, OrganisationProfile, MLModel, Probe,
@@ -37,8 +38,13 @@ def _tell(senders: set) -> None:
         transaction.on_commit(StackVersion.bump)
 
 
+def _entry_edited(sender, *, entry, now, **kwargs):
+    entry_refresh(entry, now)
+
+
 def connect():
     changes.listen(_tell)
+    entry_edited.connect(_entry_edited, dispatch_uid="findings-entry-edited")
     for model in READ_BY_RULES | READ_BY_OVERVIEW:
         if model in (CATEGORIES_OF_TOOLS, PAIN_POINTS_OF_ENTRIES):
             m2m_changed.connect(changed, sender=model, dispatch_uid=f"stack-linked-{model.__name__}")

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.utils import timezone
 
 from apps.findings import services
 
@@ -7,4 +8,4 @@ from apps.findings import services
 def refresh():
     """After a change to what the rules read, and every ten minutes for the rules that read the
     clock: lint the whole stack and store the findings."""
-    services.refresh()
+    services.refresh(timezone.now())

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django.db import models
-from django.utils import timezone
 
 
 class Heartbeat(models.Model):
@@ -20,11 +19,11 @@ class Heartbeat(models.Model):
         return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
     @classmethod
-    def beat(cls, name: str, now=None) -> "Heartbeat":
+    def beat(cls, name: str, now) -> "Heartbeat":
         heartbeat, _ = cls.objects.update_or_create(
-            name=name, defaults={"seen_at": now or timezone.now()}
+            name=name, defaults={"seen_at": now}
         )
         return heartbeat
 
-    def is_stale(self, now=None) -> bool:
-        return (now or timezone.now()) - self.seen_at > self.STALE_AFTER
+    def is_stale(self, now) -> bool:
+        return now - self.seen_at > self.STALE_AFTER

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.utils import timezone
 
 from apps.health.models import Heartbeat
 
@@ -8,4 +9,4 @@ WORKER = "worker"
 @shared_task
 def record_heartbeat():
     """Scheduled every minute: record that beat and a worker are both running."""
-    Heartbeat.beat(WORKER)
+    Heartbeat.beat(WORKER, timezone.now())

@@ -12,16 +12,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from apps.accounts.roles import is_owner_or_lead
 from apps.catalog.models import Tool
 from apps.evaluations.models import DecisionRecord
 from apps.findings.models import LinterRun
 from apps.findings.rules import STACK_WIDE
-from apps.findings.services import entry_refresh
 from apps.health.models import Heartbeat
 from apps.health.tasks import WORKER
+from apps.lib.charts import sparkline
 from apps.lib.htmx import wants_fragment
-from apps.probes.selectors import activity_trend, recent_errors, sparkline
+from apps.probes.selectors import activity_trend, recent_errors
 from apps.reviews.dashboard import live_dashboard
+from apps.stack import services as stack
 from apps.stack.forms import EntryDetailsForm, FilterVerdictForm
 from apps.stack.models import (
     FILTERS,
@@ -33,7 +35,7 @@ from apps.stack.models import (
     TransitionError,
 )
 from apps.stack.selectors import monthly_cost
-from apps.stack.services import entry_propose, filter_record
+from apps.stack.services import entry_details_save, entry_propose, filter_record
 from apps.stack.stages import stage_advice
 
 OVERVIEW_ROWS = 3  # tools a category shows on the overview, in use first (a lean stack has one); its list has the rest
@@ -84,7 +86,7 @@ def _entry_context(entry: StackEntry, user, **extra) -> dict:
         "unused_after": entry.unused_after(probe),  # (days, where they are set)
         # The heartbeat URL is a secret: only the owner and leads see it.
         "heartbeat_url": settings.SITE_URL + reverse("heartbeat", kwargs={"token": probe.heartbeat_token})
-        if probe and probe.heartbeat_token and (user == entry.owner or user.has_perm("probes.change_probe")) else "",
+        if probe and probe.heartbeat_token and is_owner_or_lead(user, entry) else "",
     }
     moves = [(value, Lifecycle(value).label) for value in entry.allowed_moves()]
     forms = {
@@ -113,8 +115,7 @@ def entry_filter(request, pk, name):
         raise Http404("No such adoption filter")
     form = FilterVerdictForm(request.POST)
     if form.is_valid():
-        filter_record(entry=entry, name=name, by=request.user, **form.cleaned_data)
-        entry_refresh(entry)
+        filter_record(entry=entry, name=name, by=request.user, now=timezone.now(), **form.cleaned_data)
     entry = _load_entry(pk)
     context = _entry_context(entry, request.user)
     if not form.is_valid():
@@ -132,7 +133,7 @@ def entry_edit(request, pk):
     entry = get_object_or_404(StackEntry.objects.select_related("tool"), pk=pk)
     form = EntryDetailsForm(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
-        entry_refresh(form.save())
+        entry_details_save(form, now=timezone.now())
         if not wants_fragment(request):
             return redirect("entry-detail", pk=pk)
         return render(request, "ledger/partials/entry_updated.html", _entry_context(_load_entry(pk), request.user, details_saved=True))
@@ -145,13 +146,13 @@ def entry_edit(request, pk):
 def entry_move(request, pk):
     entry = get_object_or_404(StackEntry, pk=pk)
     try:
-        entry.move_to(request.POST.get("lifecycle", ""), by=request.user, note=request.POST.get("note", ""))
+        stack.entry_move(entry, request.POST.get("lifecycle", ""), by=request.user, now=timezone.now(),
+                         note=request.POST.get("note", ""))
     except ValueError:
         messages.error(request, "Choose a lifecycle state to move to.")
     except TransitionError as error:
         messages.error(request, f"{entry.tool} cannot move: " + " ".join(error.reasons))
     else:
-        entry_refresh(entry)
         messages.success(request, f"{entry.tool} is now {entry.get_lifecycle_display().lower()}.")
     if wants_fragment(request):
         return render(request, "ledger/partials/entry_updated.html", _entry_context(_load_entry(pk), request.user))
@@ -164,7 +165,6 @@ def tool_propose(request, slug):
     tool = get_object_or_404(Tool, slug=slug)
     entry, created = entry_propose(tool=tool, by=request.user, now=timezone.now())
     if created:
-        entry_refresh(entry)
         messages.success(request, f"{tool} is proposed for the stack.")
     else:
         messages.info(request, f"{tool} is already on the stack ({entry.get_lifecycle_display().lower()}).")

@@ -1,13 +1,13 @@
 """The outbox: queue an email in the caller's transaction, send it later, once."""
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from apps.notifications.models import Notification
 
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # a claimed email is retried when its sender died mid-way
 
 
-def notify(*, key: str, to: list[str], template: str, context: dict, now=None) -> Notification | None:
+def notify(*, key: str, to: list[str], template: str, context: dict, now) -> Notification | None:
     """Queue the email `emails/<template>` unless one with this key exists; None if nobody
     would receive it. Call it inside the transaction that records what happened."""
     to = sorted({address for address in to if address})
@@ -28,8 +28,8 @@ def notify(*, key: str, to: list[str], template: str, context: dict, now=None) -
         "subject": " ".join(subject.split()),
         "text": render_to_string(f"emails/{template}.txt", context),
         "html": render_to_string(f"emails/{template}.html", context),
-        "created_at": now or timezone.now(),
-        "send_after": now or timezone.now(),
+        "created_at": now,
+        "send_after": now,
     })
     if created:
         transaction.on_commit(_queue_sending)
@@ -45,15 +45,15 @@ def _queue_sending():
         log.warning("Could not queue the outbox; it is sent on the next scheduled run.")
 
 
-def send_due(*, now=None, limit: int = 100) -> int:
-    """Send what is due; return how many were sent. Each email is claimed with a conditional
-    UPDATE first, so two workers never send the same one."""
-    fixed = now
-    now = now or timezone.now()
+def send_due(*, now, limit: int = 100) -> int:
+    """Send what is due at `now`; return how many were sent. Each email is claimed with a
+    conditional UPDATE first, so two workers never send the same one; its lease runs from its
+    claim (`now` plus the time the batch has taken so far), not from the batch's start."""
+    started = time.monotonic()
     sent = 0
     due = Notification.objects.filter(sent_at__isnull=True, failed_at__isnull=True, send_after__lte=now)
     for pk, send_after in due.order_by("send_after").values_list("pk", "send_after")[:limit]:
-        moment = fixed or timezone.now()  # the lease runs from the claim, not the batch's start
+        moment = now + timedelta(seconds=time.monotonic() - started)
         claimed = Notification.objects.filter(pk=pk, sent_at__isnull=True, send_after=send_after).update(
             send_after=moment + LEASE
         )

@@ -76,7 +76,7 @@ class PainPoint(models.Model):
     def named_today(self) -> bool:
         return not self.anticipated
 
-    def set_status(self, status: str, *, by=None, now=None, note: str = "") -> "StatusChange | None":
+    def set_status(self, status: str, *, by=None, now, note: str = "") -> "StatusChange | None":
         """Change the status and record who did it and when; None when it is unchanged."""
         status = self.Status(status)
         if status == self.status:
@@ -84,7 +84,7 @@ class PainPoint(models.Model):
         before, self.status = self.status, status
         self.save(update_fields=["status", "updated_at"])
         return self.status_changes.create(
-            from_status=before, to_status=status, by=by, at=now or timezone.now(), note=note
+            from_status=before, to_status=status, by=by, at=now, note=note
         )
 
 

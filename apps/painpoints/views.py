@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.lib.htmx import render_page_or_fragment, wants_fragment
@@ -35,7 +36,7 @@ def painpoint_create(request):
         if wants_fragment(request):
             return render(request, "painpoints/partials/log_form.html", {"form": form})
         return painpoint_list(request, form=form)
-    pain = pain_point_log(form=form, by=request.user)
+    pain = pain_point_log(form=form, by=request.user, now=timezone.now())
     messages.success(request, f"Logged “{pain.title}”.")
     if not wants_fragment(request):
         return redirect("painpoint-detail", pk=pain.pk)
@@ -61,7 +62,8 @@ def painpoint_status(request, pk):
     pain = get_object_or_404(PainPoint, pk=pk)
     form = StatusForm(request.POST)
     if form.is_valid():
-        if pain.set_status(form.cleaned_data["status"], by=request.user, note=form.cleaned_data["note"]):
+        if pain.set_status(form.cleaned_data["status"], by=request.user, now=timezone.now(),
+                          note=form.cleaned_data["note"]):
             messages.success(request, f"“{pain.title}” is now {pain.get_status_display().lower()}.")
     else:
         messages.error(request, "Choose one of the statuses.")

@@ -1,30 +1,27 @@
-"""What the pages show of a probe: its health, its recent errors, its activity trend."""
+"""What the pages show of a probe: its health, its recent errors, its activity trend (drawn by
+apps.lib.charts.sparkline)."""
 
 from datetime import timedelta
 
 from django.db import models
 from django.db.models import Max
-from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from apps.probes.models import ProbeDay, ProbeResult
 
 TREND_DAYS = 90
 
 
-def activity_trend(probe, now=None, days: int = TREND_DAYS) -> list[int | None]:
+def activity_trend(probe, now, days: int = TREND_DAYS) -> list[int | None]:
     """Activity a day over the last `days` days, oldest first; None where no probe run succeeded."""
     return activity_trends([probe.pk], now=now, days=days)[probe.pk]
 
 
-def activity_trends(probe_ids, now=None, days: int = TREND_DAYS) -> dict[int, list[int | None]]:
+def activity_trends(probe_ids, now, days: int = TREND_DAYS) -> dict[int, list[int | None]]:
     """`activity_trend` for many probes at once, in two queries.
 
     A day counts the activity the usage state counts: the most activity a run reported that
     day, and at least one on any day a run saw the last activity happen (a heartbeat, an
     attestation, a tool that reports times but no counts)."""
-    now = now or timezone.now()
     start = (now - timedelta(days=days - 1)).date()
     by_day = {probe_id: {} for probe_id in probe_ids}
 
@@ -53,41 +50,6 @@ def activity_trends(probe_ids, now=None, days: int = TREND_DAYS) -> dict[int, li
         probe_id: [days_seen.get(start + timedelta(days=n)) for n in range(days)]
         for probe_id, days_seen in by_day.items()
     }
-
-
-def sparkline(values: list[int | None], width: int = 270, height: int = 40) -> str:
-    """An inline SVG of the values (a line where the probe ran, gaps where it did not), and a
-    word when there is nothing to draw."""
-    known = [v for v in values if v is not None]
-    if not known:
-        return format_html('<span class="muted trend-empty">No successful probe run in {} days yet.</span>', len(values))
-    top = max(known)
-    step = width / max(len(values) - 1, 1)
-    segments, current = [], []
-    for n, value in enumerate(values):
-        if value is None:
-            if current:
-                segments.append(current)
-            current = []
-            continue
-        current.append(f"{n * step:.1f},{height - 2 - (value / (top or 1)) * (height - 4):.1f}")
-    if current:
-        segments.append(current)
-    lines = "".join(
-        f'<polyline fill="none" stroke="currentColor" stroke-width="1.5" points="{" ".join(points)}"/>'
-        if len(points) > 1 else f'<circle r="1.5" cx="{points[0].split(",")[0]}" cy="{points[0].split(",")[1]}" fill="currentColor"/>'
-        for points in segments
-    )
-    active_days = sum(1 for v in known if v)
-    if active_days:
-        label = f"Activity on {active_days} of {len(values)} days, highest {top} in a day"
-    else:
-        label = f"No activity in {len(values)} days"
-    return format_html(
-        '<svg class="sparkline" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">{}</svg>'
-        ' <span class="muted small">{}</span>',
-        width, height, width, height, label, mark_safe(lines), label,  # numbers only: coordinates we computed
-    )
 
 
 def recent_errors(probe, limit: int = 5) -> list[ProbeResult]:

@@ -8,16 +8,16 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from apps.findings.services import entry_refresh
+from apps.accounts.roles import is_owner_or_lead
 from apps.lib.htmx import wants_fragment
-from apps.probes import services
+from apps.probes import removal, sweep
 from apps.probes.forms import ProbeSettingsForm
 from apps.probes.models import Kind, Probe
 from apps.stack.models import StackEntry
 
 
 def _owner_or_lead(request, entry: StackEntry) -> None:
-    if request.user != entry.owner and not request.user.has_perm("stack.change_stackentry"):
+    if not is_owner_or_lead(request.user, entry):
         raise PermissionDenied("Only the tool's owner or a lead can do this.")
 
 
@@ -26,14 +26,14 @@ def usage_answer(request, token):
     """The owner's answer from the email: still needed, or remove. No login: the link is
     signed. A GET only shows the question, so a link scanner cannot answer it."""
     try:
-        entry, action = services.read_answer(token)
-    except services.AnswerNoLongerApplies as stale:
+        entry, action = removal.read_answer(token)
+    except removal.AnswerNoLongerApplies as stale:
         return render(request, "probes/answer.html", {"stale": stale.args[0]})
     except (signing.BadSignature, StackEntry.DoesNotExist, ValueError):
         return render(request, "probes/answer.html", {"invalid": True}, status=400)
     if action not in ("keep", "remove"):
         return render(request, "probes/answer.html", {"invalid": True}, status=400)
-    done = services.answer(entry, action) if request.method == "POST" else None
+    done = removal.answer(entry, action, now=timezone.now()) if request.method == "POST" else None
     return render(request, "probes/answer.html", {"entry": entry, "action": action, "done": done})
 
 
@@ -52,11 +52,7 @@ def attest(request, pk):
     entry = get_object_or_404(StackEntry.objects.select_related("tool"), pk=pk)
     _owner_or_lead(request, entry)
     probe = get_object_or_404(Probe, entry=entry, kind=Kind.MANUAL)
-    probe.attested_at, probe.attested_by = timezone.now(), request.user
-    probe.next_run_at = timezone.now()
-    probe.save(update_fields=["attested_at", "attested_by", "next_run_at"])
-    services.sweep(force=True, tool=entry.tool.name)
-    entry_refresh(entry)
+    sweep.attest(probe, by=request.user, now=timezone.now())
     messages.success(request, f"Recorded: {entry.tool} is in use.")
     return redirect("entry-detail", pk=pk)
 
@@ -88,10 +84,7 @@ def probe_settings(request, pk):
     if request.method == "POST":
         form = ProbeSettingsForm(request.POST, instance=probe)
         if form.is_valid():
-            saved = form.save(commit=False)
-            saved.next_run_at = timezone.now()
-            saved.save()
-            entry_refresh(entry)
+            sweep.probe_save(form, now=timezone.now())
             messages.success(request, f"The probe of {entry.tool} is saved; it runs within a minute.")
             return redirect("entry-detail", pk=pk)
     else:

@@ -2,29 +2,26 @@
 tools by category against the minimum stack, cost per category, usage states, the radar,
 and what was added, moved and removed since the last review."""
 
-import math
-from collections import Counter
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property
 
-from django.core.cache import cache
 from django.db.models import Count
 from django.urls import reverse
-from django.utils.html import escape, format_html
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 
 from apps.catalog.models import Category, Tool
 from apps.findings.models import Finding
+from apps.lib.charts import Ring, cost_bars_svg, radar_svg
 from apps.reviews.models import Review, ReviewItem
 from apps.reviews.services import band_of
+from apps.stack.cache import cached
 from apps.stack.models import (
     IN_USE,
     Lifecycle,
     OrganisationProfile,
     StackEntry,
-    StackVersion,
     UsageState,
 )
 from apps.stack.selectors import CURRENT, CategoryRow
@@ -74,7 +71,7 @@ def live_rows(categories, profile) -> list[ToolRow]:
 class CategoryCover(CategoryRow):
     """A category's tools (ToolRows) and what those in use cost a month."""
 
-    cost: Decimal = Decimal("0")
+    cost: Decimal = Decimal(0)
 
     @cached_property
     def in_use_first(self) -> list[ToolRow]:
@@ -88,7 +85,7 @@ class Dashboard:
     rows: list[ToolRow]
     categories: list
     changes: "StackChanges | None" = None
-    cache_key: str = ""  # names rows that never change (a review's evidence): the radar is drawn once an hour
+    cache_key: str = ""  # names rows that never change (a review's evidence): its radar is kept in the cache
 
     @cached_property
     def in_use(self) -> list[ToolRow]:
@@ -117,22 +114,31 @@ class Dashboard:
 
     @property
     def monthly_cost(self) -> Decimal:
-        return sum((row.monthly_cost for row in self.in_use), Decimal("0"))
+        return sum((row.monthly_cost for row in self.in_use), Decimal(0))
 
     @cached_property
     def radar(self) -> str:
         if not self.cache_key:
-            return radar_svg(self.categories, self.rows)
+            return _radar(self.categories, self.rows)
         # Keyed by the categories too: a renamed one draws it anew.
-        key = f"radar:{self.cache_key}:{hash(tuple((c.key, c.name) for c in self.categories))}"
-        return mark_safe(cache.get_or_set(key, lambda: radar_svg(self.categories, self.rows), 3600))
+        names = repr([(c.key, c.name) for c in self.categories]).encode()
+        key = f"radar:{self.cache_key}:{hashlib.sha256(names).hexdigest()[:16]}"
+        return cached(key, lambda: _radar(self.categories, self.rows))
 
     @cached_property
     def cost_chart(self) -> str:
         bars = [(cover.category.name, cover.cost) for cover in self.cover]
         keys = {c.key for c in self.categories}
-        loose = sum((r.monthly_cost for r in self.in_use if not r.category_keys or r.category_keys[0] not in keys), Decimal("0"))
+        loose = sum((r.monthly_cost for r in self.in_use if not r.category_keys or r.category_keys[0] not in keys), Decimal(0))
         return cost_bars_svg(bars + ([("Uncategorised", loose)] if loose else []))
+
+    def drawn(self) -> "Dashboard":
+        """The dashboard with every piece the pages show worked out, so that a pickled copy
+        carries them."""
+        for cover in self.cover:
+            _ = cover.in_use_first
+        _ = self.usage_counts, self.radar, self.cost_chart
+        return self
 
 
 # What changed since the last review ------------------------------------------------------------
@@ -168,19 +174,20 @@ def stack_changes(since, before: dict[int, tuple[str, str]], after: dict[int, tu
 
 def live_dashboard() -> Dashboard:
     """The stack as it is now, compared with the evidence of the latest review opened. Worked
-    out once per version of the stack (apps.findings.signals moves it) and kept in the process."""
-    return _live_dashboard(StackVersion.current())
+    out and drawn once per version of the stack (apps.findings.signals and apps.reviews.signals
+    move it), and kept in the cache every process reads."""
+    return cached("live-dashboard", _live_dashboard)
 
 
-@lru_cache(maxsize=2)
-def _live_dashboard(version: int) -> Dashboard:
+def _live_dashboard() -> Dashboard:
     categories = list(Category.objects.all())
     rows = live_rows(categories, OrganisationProfile.load())
     last = Review.objects.filter(opened_at__isnull=False).order_by("-opened_at").first()
     changes = None
     if last:
-        changes = stack_changes(last, _picture(last), {row.entry_id: (row.name, row.lifecycle) for row in rows})
-    return Dashboard(rows, categories, changes)
+        # Read, not looked up: the dashboard it goes into is kept at this stack version already.
+        changes = stack_changes(last, _picture(_frozen_evidence(last.pk).rows), _picture(rows))
+    return Dashboard(rows, categories, changes).drawn()
 
 
 def review_dashboard(review, categories) -> Dashboard:
@@ -188,8 +195,7 @@ def review_dashboard(review, categories) -> Dashboard:
     rows = frozen_evidence(review).rows
     changes = None
     if review.previous_id:
-        changes = stack_changes(review.previous, _picture(review.previous),
-                                {row.entry_id: (row.name, row.lifecycle) for row in rows})
+        changes = stack_changes(review.previous, _picture(frozen_evidence(review.previous).rows), _picture(rows))
     return Dashboard(rows, categories, changes, cache_key=f"review-{review.pk}-{review.opened_at.timestamp()}")
 
 
@@ -202,12 +208,12 @@ class Evidence:
 
 
 def frozen_evidence(review) -> Evidence:
-    """Read once and kept in the process: what a review froze when it opened never changes."""
-    return _frozen_evidence(review.pk, review.opened_at)
+    """What a review froze when it opened, read once per stack version and kept in the cache."""
+    opened = review.opened_at.timestamp() if review.opened_at else "never"
+    return cached(f"evidence:{review.pk}:{opened}", lambda: _frozen_evidence(review.pk))
 
 
-@lru_cache(maxsize=8)
-def _frozen_evidence(review_id: int, opened_at) -> Evidence:
+def _frozen_evidence(review_id: int) -> Evidence:
     rows, bands = [], {}
     items = ReviewItem.objects.filter(review_id=review_id).order_by("position")
     for pk, entry_id, name, keys, lifecycle, usage, cost, findings, risks in items.values_list(
@@ -218,8 +224,9 @@ def _frozen_evidence(review_id: int, opened_at) -> Evidence:
     return Evidence(rows, list(bands.items()))
 
 
-def _picture(review) -> dict[int, tuple[str, str]]:
-    return {row.entry_id: (row.name, row.lifecycle) for row in frozen_evidence(review).rows}
+def _picture(rows: list[ToolRow]) -> dict[int, tuple[str, str]]:
+    """{entry id: (tool name, lifecycle)}, as stack_changes compares them."""
+    return {row.entry_id: (row.name, row.lifecycle) for row in rows}
 
 
 # The radar -----------------------------------------------------------------------------------------
@@ -227,106 +234,23 @@ def _picture(review) -> dict[int, tuple[str, str]]:
 # Rings from the centre out, as fractions of the radius: what is in use sits in the middle,
 # candidates further out, and what is on its way out at the edge.
 RINGS = [
-    (Lifecycle.ADOPTED, 0.0, 0.46),
-    (Lifecycle.EVALUATING, 0.46, 0.66),
-    (Lifecycle.PROPOSED, 0.66, 0.83),
-    (Lifecycle.FLAGGED, 0.83, 1.0),
+    Ring(lifecycle.value, lifecycle.label, inner, outer)
+    for lifecycle, inner, outer in [
+        (Lifecycle.ADOPTED, 0.0, 0.46),
+        (Lifecycle.EVALUATING, 0.46, 0.66),
+        (Lifecycle.PROPOSED, 0.66, 0.83),
+        (Lifecycle.FLAGGED, 0.83, 1.0),
+    ]
 ]
-SIZE, RADIUS = 640, 250  # the radius leaves room for the category names around the circle
-CELL_DOTS = 12  # a cell with more tools than this draws one numbered circle, linking to their list
+USAGE_LABELS = dict(UsageState.choices)
 
 
-def radar_svg(categories, rows: list[ToolRow]) -> str:
-    """A tech radar: one sector per category, one ring per lifecycle, one dot per tool
-    (coloured by usage) linking to its stack entry."""
-    centre = SIZE / 2
-    count = max(len(categories), 1)
-    sector = 2 * math.pi / count
-    parts = []
-    for _, _, outer in reversed(RINGS):
-        parts.append(f'<circle class="radar-ring" cx="{centre}" cy="{centre}" r="{outer * RADIUS:.1f}"/>')
-    for index, category in enumerate(categories):
-        angle = -math.pi / 2 + index * sector
-        x, y = _point(centre, RADIUS, angle)
-        parts.append(f'<line class="radar-axis" x1="{centre}" y1="{centre}" x2="{x:.1f}" y2="{y:.1f}"/>')
-        middle = angle + sector / 2
-        lx, ly = _point(centre, RADIUS + 14, middle)
-        anchor = "middle" if abs(math.cos(middle)) < 0.3 else ("start" if math.cos(middle) > 0 else "end")
-        parts.append(format_html('<text class="radar-sector" x="{}" y="{}" text-anchor="{}">{}</text>',
-                                 f"{lx:.1f}", f"{ly + 4:.1f}", anchor, category.name))
-    for lifecycle, _, outer in RINGS:
-        parts.append(format_html('<text class="radar-ring-label" x="{}" y="{}" text-anchor="middle">{}</text>',
-                                 centre, f"{centre - outer * RADIUS + 11:.1f}", lifecycle.label))
-    keys = [c.key for c in categories]
-    ring_of = {lifecycle: (inner, outer) for lifecycle, inner, outer in RINGS}
-    cells: dict[tuple[int, str], list[ToolRow]] = {}
-    for row in rows:
-        if row.category_keys and row.category_keys[0] in keys and row.lifecycle in ring_of:
-            cells.setdefault((keys.index(row.category_keys[0]), row.lifecycle), []).append(row)
-    for (index, lifecycle), tools in sorted(cells.items()):
-        inner, outer = ring_of[lifecycle]
-        inner = max(inner, 0.12)
-        start = -math.pi / 2 + index * sector
-        if len(tools) > CELL_DOTS:
-            parts.append(_cluster(_point(centre, (inner + outer) / 2 * RADIUS, start + sector / 2),
-                                  categories[index], lifecycle, tools))
-            continue
-        tools.sort(key=lambda t: t.name.lower())
-        label = len(tools) <= 4
-        for n, tool in enumerate(tools):
-            angle = start + sector * (n + 1) / (len(tools) + 1)
-            depth = inner + (outer - inner) * (0.3 + 0.4 * (n % 3) / 2)
-            x, y = _point(centre, depth * RADIUS, angle)
-            text = format_html('<text class="radar-label" x="{}" y="{}">{}</text>', f"{x + 8:.1f}", f"{y + 4:.1f}", tool.name) if label else ""
-            parts.append(format_html(
-                '<a href="{}" aria-label="{}"><circle class="radar-dot usage-{}" cx="{}" cy="{}" r="6">'
-                '<title>{} · {} · usage {}</title></circle>{}</a>',
-                tool.url, tool.name, tool.usage_state, f"{x:.1f}", f"{y:.1f}", tool.name, Lifecycle(tool.lifecycle).label.lower(),
-                UsageState(tool.usage_state).label.lower(), text,
-            ))
-    placed = sum(len(tools) for tools in cells.values())
-    label = escape(f"Radar of {placed} tools in {len(categories)} categories")
-    return mark_safe(  # built from numbers and escaped names above
-        f'<svg class="radar" viewBox="-110 0 {SIZE + 220} {SIZE}" role="img" aria-label="{label}">{"".join(parts)}</svg>'
-    )
+def _radar(categories, rows: list[ToolRow]) -> str:
+    """The radar of the categories, one ring per lifecycle and one dot per tool (coloured by
+    usage) linking to its stack entry; a crowded cell links to the stack list of that category
+    and lifecycle."""
+    return radar_svg(categories, rows, rings=RINGS, usage_labels=USAGE_LABELS, cluster_url=_entry_list_url)
 
 
-def _cluster(at: tuple[float, float], category, lifecycle: str, tools: list[ToolRow]) -> str:
-    """Too many tools for dots: their number, linking to the stack list of that category and ring."""
-    x, y = at
-    lifecycle = Lifecycle(lifecycle)
-    counts = Counter(tool.usage_state for tool in tools)
-    usage = ", ".join(f"{counts[state]} {state.label.lower()}" for state in UsageState if counts[state])
-    url = reverse("entry-list") + "?" + urlencode({"category": category.key, "lifecycle": lifecycle.value})
-    return format_html(
-        '<a href="{}" aria-label="{} {} tools in {}"><circle class="radar-cluster" cx="{}" cy="{}" r="15">'
-        '<title>{} {} tools in {} · usage {}</title></circle>'
-        '<text class="radar-count" x="{}" y="{}" text-anchor="middle">{}</text></a>',
-        url, len(tools), lifecycle.label.lower(), category.name, f"{x:.1f}", f"{y:.1f}",
-        len(tools), lifecycle.label.lower(), category.name, usage, f"{x:.1f}", f"{y + 4:.1f}", len(tools),
-    )
-
-
-def _point(centre: float, radius: float, angle: float) -> tuple[float, float]:
-    return centre + radius * math.cos(angle), centre + radius * math.sin(angle)
-
-
-def cost_bars_svg(bars: list[tuple[str, Decimal]], width: int = 520) -> str:
-    """A horizontal bar per category: what its tools in use cost a month."""
-    row_height, label_width, value_width = 26, 190, 70
-    top = max((value for _, value in bars), default=0) or 1
-    track = width - label_width - value_width
-    parts = []
-    for n, (name, value) in enumerate(bars):
-        y = n * row_height
-        bar = float(value) / float(top) * track
-        parts.append(format_html(
-            '<g><text class="bar-label" x="0" y="{}">{}</text><rect class="bar" x="{}" y="{}" width="{}" height="16" rx="2"/>'
-            '<text class="bar-value" x="{}" y="{}">{}</text></g>',
-            y + 17, name, label_width, y + 4, f"{max(bar, 1):.1f}", f"{label_width + bar + 6:.1f}", y + 17, f"{value:,.0f}",
-        ))
-    height = max(len(bars), 1) * row_height
-    return mark_safe(  # built from numbers and escaped names above
-        f'<svg class="bars" viewBox="0 0 {width} {height}" role="img" aria-label="Cost a month per category">'
-        f'{"".join(parts)}</svg>'
-    )
+def _entry_list_url(category: str, lifecycle: str) -> str:
+    return reverse("entry-list") + "?" + urlencode({"category": category, "lifecycle": lifecycle})

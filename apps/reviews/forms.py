@@ -1,5 +1,4 @@
 from django import forms
-from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.lib.forms import DateInput
@@ -18,9 +17,13 @@ class ReviewForm(forms.ModelForm):
         widgets = {"held_on": DateInput()}
         error_messages = {"year": {"unique": "There is a review for this year already."}}
 
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
     def clean_held_on(self):
         held_on = self.cleaned_data["held_on"]
-        if held_on < timezone.localdate():
+        if held_on < self.today:
             raise forms.ValidationError("The date is in the past: schedule the meeting today or later.")
         return held_on
 

@@ -5,15 +5,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from apps.accounts.models import lead_emails
 from apps.evaluations.models import DecisionRecord, Evaluation
 from apps.findings.rules import by_entry, lint
 from apps.notifications.services import notify
 from apps.painpoints.models import PainPoint
 from apps.probes.selectors import activity_trends
-from apps.probes.services import lead_emails
 from apps.reviews.models import Decision, Review, ReviewItem, Task
 from apps.stack.models import IN_USE, Lifecycle, StackEntry, TransitionError, UsageState
 from apps.stack.selectors import StackState
@@ -39,10 +40,9 @@ class ReviewError(ValueError):
 # Opening: the evidence snapshot -------------------------------------------------------------
 
 @transaction.atomic
-def review_open(review: Review, *, by=None, now=None) -> Review:
+def review_open(review: Review, *, by=None, now) -> Review:
     """Open the review: freeze the evidence of every stack entry not retired or rejected, and
     set the agenda, riskiest first. Later probe results or edits never change it."""
-    now = now or timezone.now()
     locked = Review.objects.select_for_update().get(pk=review.pk)
     if locked.status != Review.Status.SCHEDULED:
         raise ReviewError(f"{locked} is {locked.get_status_display().lower()} already.")
@@ -137,7 +137,7 @@ NEEDS_ACTION = {Decision.REPLACE, Decision.REMOVE, Decision.INVESTIGATE}
 
 
 @transaction.atomic
-def item_decide(item: ReviewItem, *, decision, rationale, action_owner=None, due_on=None, by, now=None) -> ReviewItem:
+def item_decide(item: ReviewItem, *, decision, rationale, action_owner=None, due_on=None, by, now) -> ReviewItem:
     """Record the meeting's decision on one tool; it takes effect when the review closes."""
     _require_open(item.review_id)
     decision = Decision(decision)
@@ -149,7 +149,7 @@ def item_decide(item: ReviewItem, *, decision, rationale, action_owner=None, due
         raise ReviewError(f"{item.tool_name} has no category, so no evaluation can look for its replacement.")
     item.decision, item.rationale = decision, rationale.strip()
     item.action_owner, item.due_on = action_owner, due_on
-    item.decided_by, item.decided_at = by, now or timezone.now()
+    item.decided_by, item.decided_at = by, now
     item.save(update_fields=["decision", "rationale", "action_owner", "due_on", "decided_by", "decided_at"])
     return item
 
@@ -162,22 +162,21 @@ def _require_open(review_id: int) -> None:
 
 
 @transaction.atomic
-def keep_healthy(review: Review, *, by, now=None) -> int:
+def keep_healthy(review: Review, *, by, now) -> int:
     """Keep, in one go, every undecided tool with no risk and no finding."""
     _require_open(review.pk)
     healthy = [item.pk for item in review.items.filter(decision="") if item.is_healthy]
     return ReviewItem.objects.filter(pk__in=healthy).update(
-        decision=Decision.KEEP, rationale=HEALTHY_RATIONALE, decided_by=by, decided_at=now or timezone.now()
+        decision=Decision.KEEP, rationale=HEALTHY_RATIONALE, decided_by=by, decided_at=now
     )
 
 
 # Closing ------------------------------------------------------------------------------------
 
 @transaction.atomic
-def review_close(review: Review, *, by, now=None) -> Review:
+def review_close(review: Review, *, by, now) -> Review:
     """Apply every decision and send the minutes. Refused, with nothing changed, while a tool
     has no decision or a decision cannot be applied."""
-    now = now or timezone.now()
     Review.objects.select_for_update().filter(pk=review.pk).exists()
     review.refresh_from_db()
     if review.status != Review.Status.OPEN:
@@ -260,41 +259,22 @@ APPLY = {Decision.KEEP: _keep, Decision.REMOVE: _remove, Decision.REPLACE: _repl
 def minutes_markdown(review: Review) -> str:
     """The meeting's record: who came, what was decided on each tool, and who does what."""
     items = list(review.items.select_related("action_owner", "evaluation"))
-    lines = [f"# {review} — minutes", "", f"* Date: {review.held_on:%-d %B %Y}"]
-    lines.append(f"* Status: {review.get_status_display().lower()}")
-    attendees = ", ".join(str(user) for user in review.attendees.all())
-    lines += [f"* Attendees: {attendees or 'none recorded'}", f"* Tools reviewed: {len(items)}", ""]
-    counts = {d: sum(1 for i in items if i.decision == d) for d in Decision}
-    lines += ["## Summary", ""] + [f"* {d.label}: {n}" for d, n in counts.items()]
-    total = sum((i.monthly_cost for i in items if i.decision == Decision.REMOVE), Decimal("0"))
-    if total:
-        lines.append(f"* Monthly cost of what is removed: {total:,.0f}")
-    lines += ["", "## Actions", ""]
-    actions = [i for i in items if i.decision in NEEDS_ACTION]
-    for item in sorted(actions, key=lambda i: (i.due_on, i.tool_name.lower())):
-        lines.append(f"* {item.get_decision_display()} {item.tool_name} — {item.action_owner or 'no owner'}, "
-                     f"due {item.due_on:%-d %B %Y}" + (f" (evaluation “{item.evaluation.title}”)" if item.evaluation else ""))
-    if not actions:
-        lines.append("* None: every tool is kept.")
-    lines += ["", "## Decisions, tool by tool", ""]
     for item in items:
-        decision = item.get_decision_display() or "Undecided"
-        risks = ", ".join(RISK_LABELS[r].lower() for r in item.risks)
-        lines.append(f"### {item.tool_name}: {decision}")
-        lines.append("")
-        lines.append(f"* Evidence: {item.get_lifecycle_display().lower()}, usage {item.get_usage_state_display().lower()}"
-                     + (f" (last activity {item.last_activity_at:%-d %B %Y})" if item.last_activity_at else "")
-                     + f", {item.monthly_cost:,.0f} a month, owner {item.owner_name or 'none'}"
-                     + (f"; risks: {risks}" if risks else ""))
-        if item.rationale:
-            lines.append(f"* Rationale: {item.rationale}")
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+        item.risk_labels = [RISK_LABELS[r] for r in item.risks]
+    actions = sorted((i for i in items if i.decision in NEEDS_ACTION), key=lambda i: (i.due_on, i.tool_name.lower()))
+    text = render_to_string("reviews/minutes.md", {
+        "review": review,
+        "attendees": [str(user) for user in review.attendees.all()],
+        "items": items,
+        "counts": [(d.label, sum(1 for i in items if i.decision == d)) for d in Decision],
+        "removed_cost": sum((i.monthly_cost for i in items if i.decision == Decision.REMOVE), Decimal(0)),
+        "actions": actions,
+    })
+    return text.rstrip() + "\n"
 
 
-def review_reminders(*, now=None) -> int:
+def review_reminders(*, now) -> int:
     """Daily: remind the leads 14 days and 1 day before a scheduled review, once each."""
-    now = now or timezone.now()
     today = timezone.localdate(now)
     queued = 0
     horizon = today + timedelta(days=max(REMINDER_DAYS))

@@ -10,10 +10,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from apps.accounts.roles import is_owner_or_lead
 from apps.catalog.models import Category
+from apps.lib.charts import sparkline
 from apps.lib.htmx import wants_fragment
 from apps.lib.pagination import paginate
-from apps.probes.selectors import sparkline
 from apps.reviews.dashboard import frozen_evidence, review_dashboard
 from apps.reviews.forms import DecisionForm, ReviewForm
 from apps.reviews.models import Review, ReviewItem, Task
@@ -52,7 +53,7 @@ def review_list(request):
 
 @permission_required("reviews.add_review", raise_exception=True)
 def review_schedule(request):
-    form = ReviewForm(request.POST or None)
+    form = ReviewForm(request.POST or None, today=timezone.localdate())
     if request.method == "POST" and form.is_valid():
         review = form.save(commit=False)
         review.created_by = request.user
@@ -105,7 +106,7 @@ def review_detail(request, pk):
 def review_open_view(request, pk):
     review = get_object_or_404(Review, pk=pk)
     try:
-        review = review_open(review, by=request.user)
+        review = review_open(review, by=request.user, now=timezone.now())
     except ReviewError as refused:
         messages.error(request, str(refused))
     else:
@@ -165,7 +166,7 @@ def item_decide_view(request, pk):
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
-            item_decide(item, by=request.user, **form.cleaned_data)
+            item_decide(item, by=request.user, now=timezone.now(), **form.cleaned_data)
         except ReviewError as refused:
             form.add_error(None, str(refused))
     if not wants_fragment(request):
@@ -193,7 +194,7 @@ def item_filter(request, pk, name):
         return render(request, "reviews/partials/filters.html", _meeting_context(item))
     form = FilterVerdictForm(request.POST)
     if form.is_valid():
-        filter_record(entry=item.entry, name=name, by=request.user, **form.cleaned_data)
+        filter_record(entry=item.entry, name=name, by=request.user, now=timezone.now(), **form.cleaned_data)
         item.entry.refresh_from_db()
     elif not wants_fragment(request):
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -210,7 +211,7 @@ def item_filter(request, pk, name):
 def review_keep_healthy(request, pk):
     review = get_object_or_404(Review, pk=pk)
     try:
-        kept = keep_healthy(review, by=request.user)
+        kept = keep_healthy(review, by=request.user, now=timezone.now())
     except ReviewError as refused:
         messages.error(request, str(refused))
     else:
@@ -225,7 +226,7 @@ def review_close_view(request, pk):
     items = list(review.items.select_related("action_owner"))
     if request.method == "POST":
         try:
-            review_close(review, by=request.user)
+            review_close(review, by=request.user, now=timezone.now())
         except ReviewError as refused:
             messages.error(request, str(refused))
         else:
@@ -257,8 +258,8 @@ def review_minutes_markdown(request, pk):
 def task_done(request, pk):
     """The task's owner, or a lead, marks it done."""
     task = get_object_or_404(Task, pk=pk)
-    if request.user != task.owner and not request.user.has_perm("reviews.change_task"):
-        raise PermissionDenied
+    if not is_owner_or_lead(request.user, task):
+        raise PermissionDenied("Only the task's owner or a lead marks it done.")
     if task.done_on is None:
         task.done_on = timezone.localdate()
         task.save(update_fields=["done_on"])

@@ -113,14 +113,14 @@ class StackEntry(models.Model):
     licence_per_month = models.DecimalField(
         max_digits=10,
         decimal_places=2,
-        default=Decimal("0"),
+        default=Decimal(0),
         validators=[MinValueValidator(0)],
         help_text="In the organisation's currency.",
     )
     ops_hours_per_month = models.DecimalField(
         max_digits=6,
         decimal_places=1,
-        default=Decimal("0"),
+        default=Decimal(0),
         validators=[MinValueValidator(0)],
         help_text="Engineer hours a month spent keeping it running.",
     )
@@ -273,9 +273,8 @@ class StackEntry(models.Model):
         return sorted(TRANSITIONS[Lifecycle(self.lifecycle)])
 
     @transaction.atomic
-    def move_to(self, lifecycle: str, *, by=None, now=None, note: str = "") -> "LifecycleTransition":
+    def move_to(self, lifecycle: str, *, by=None, now, note: str = "") -> "LifecycleTransition":
         """Move to another lifecycle state under the rules, and record who did it and when."""
-        now = now or timezone.now()
         target = Lifecycle(lifecycle)
         # Lock the row and decide on what is stored, so two people moving the same entry at
         # once cannot both succeed from the same starting state.
@@ -449,7 +448,7 @@ class OrganisationProfile(models.Model):
     engineer_hourly_cost = models.DecimalField(
         max_digits=8,
         decimal_places=2,
-        default=Decimal("100"),
+        default=Decimal(100),
         validators=[MinValueValidator(0)],
         help_text="What an engineer hour costs, to price the upkeep of each tool.",
     )

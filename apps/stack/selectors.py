@@ -7,7 +7,6 @@ from functools import cached_property
 
 from django.db.models import Count, DecimalField, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from apps.catalog.models import Category
 from apps.painpoints.models import PainPoint
@@ -44,10 +43,9 @@ class StackState:
         )
 
     @classmethod
-    def load(cls, now=None, around: StackEntry | None = None) -> "StackState":
+    def load(cls, now, around: StackEntry | None = None) -> "StackState":
         """The whole stack; or, `around` an entry, that entry and the others in its categories
         (all that the rules about one entry compare it with)."""
-        now = now or timezone.now()
         categories = list(Category.objects.all())
         current = StackEntry.objects.filter(lifecycle__in=CURRENT)
         if around is not None:
@@ -101,7 +99,7 @@ class CategoryRow:
 
 def monthly_cost(profile: OrganisationProfile) -> dict[str, Decimal]:
     """The stack in use, a month: licences, engineer hours, and both priced together."""
-    zero = Value(Decimal("0"))
+    zero = Value(Decimal(0))
     sums = StackEntry.objects.filter(lifecycle__in=IN_USE).aggregate(
         licence=Coalesce(Sum("licence_per_month"), zero, output_field=DecimalField()),
         hours=Coalesce(Sum("ops_hours_per_month"), zero, output_field=DecimalField()),

@@ -1,7 +1,7 @@
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from apps.stack.models import FILTERS, Lifecycle, LifecycleTransition, StackEntry, Verdict
+from apps.stack.signals import tell_entry_edited
 
 
 @transaction.atomic
@@ -16,14 +16,14 @@ def entry_propose(*, tool, by, now, team=None) -> tuple[StackEntry, bool]:
     )
     if created:
         entry.record_arrival(by=by, now=now)
+        tell_entry_edited(entry, now=now)
     return entry, created
 
 
 @transaction.atomic
-def entries_propose(tools, *, by, now=None) -> dict[int, StackEntry]:
+def entries_propose(tools, *, by, now) -> dict[int, StackEntry]:
     """The stack entries of several tools by tool id, proposing (in one go) those that have
     none yet."""
-    now = now or timezone.now()
     entries = {entry.tool_id: entry for entry in StackEntry.objects.filter(tool__in=tools)}
     missing = [tool for tool in tools if tool.pk not in entries]
     try:
@@ -38,10 +38,9 @@ def entries_propose(tools, *, by, now=None) -> dict[int, StackEntry]:
 
 
 @transaction.atomic
-def filter_record(*, entry: StackEntry, name: str, verdict: str, rationale: str, by, now=None) -> StackEntry:
+def filter_record(*, entry: StackEntry, name: str, verdict: str, rationale: str, by, now) -> StackEntry:
     """Record one adoption filter's verdict. A failed filter rejects the tool (an adopted one
     is flagged for removal), keeping the rationale as the reason (seed rule 2)."""
-    now = now or timezone.now()
     entry = StackEntry.objects.select_for_update().get(pk=entry.pk)
     setattr(entry, name, verdict)
     setattr(entry, f"{name}_rationale", rationale.strip())
@@ -51,4 +50,20 @@ def filter_record(*, entry: StackEntry, name: str, verdict: str, rationale: str,
         if target:
             reason = f"Failed the {FILTERS[name].lower()} filter: {rationale.strip()}"
             entry.move_to(target, by=by, now=now, note=reason)
+    tell_entry_edited(entry, now=now)
+    return entry
+
+
+@transaction.atomic
+def entry_move(entry: StackEntry, lifecycle: str, *, by, now, note: str = ""):
+    """A person moves the entry on its page (`StackEntry.move_to` keeps the rules)."""
+    step = entry.move_to(lifecycle, by=by, now=now, note=note)
+    tell_entry_edited(entry, now=now)
+    return step
+
+
+def entry_details_save(form, *, now) -> StackEntry:
+    """Save the entry's owner, team, pain points and cost from its details form."""
+    entry = form.save()
+    tell_entry_edited(entry, now=now)
     return entry

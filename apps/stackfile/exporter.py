@@ -18,13 +18,12 @@ from apps.painpoints.models import PainPoint
 from apps.probes.models import Probe
 from apps.stack.models import MLModel, StackEntry, Verdict
 from apps.stack.selectors import StackState
+from apps.stackfile.schema import SCHEMA, VERSION
 
 HEADER = "# Stackledger stack file. Import with: python manage.py import_stack FILE\n"
-CATEGORY_FIELDS = ["key", "name", "description", "position", "in_minimum_stack", "max_adopted", "trigger"]
-TOOL_FIELDS = [
-    "name", "categories", "hosting", "complexity", "complexity_note", "strengths", "weaknesses",
-    "best_for", "kubernetes_native", "discontinued", "discontinued_note", "website",
-]
+# A catalogue row's file keys, which are also its model's (and its seed fixture's) fields.
+CATEGORY_FIELDS = list(SCHEMA["categories"])
+TOOL_FIELDS = list(SCHEMA["tools"])
 
 
 @cache
@@ -67,7 +66,7 @@ def stack_document() -> dict:
         for t in Tool.objects.prefetch_related("categories")
     ]
     document = {
-        "version": 1,
+        "version": VERSION,
         # Catalogue rows only where they differ from the seed catalogue, or are not in it.
         "categories": _sorted([c for c in categories if seed_categories.get(c["key"]) != c], lambda c: c["key"]),
         "tools": _sorted([t for t in tools if seed_tools.get(t["name"]) != t], lambda t: t["name"]),
@@ -172,10 +171,10 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def export_csv() -> str:
+def export_csv(*, now) -> str:
     """The tools in use today with their usage and cost, a row a tool, for finance (with a
     byte-order mark, so spreadsheets read it as UTF-8)."""
-    stack = StackState.load()
+    stack = StackState.load(now)
     rate = stack.profile.engineer_hourly_cost
     out = io.StringIO()
     out.write("\ufeff")

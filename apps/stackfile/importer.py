@@ -5,7 +5,8 @@ Records are matched by their natural keys (category key, tool name, team name, e
 point title, the stack entry's tool, model name). A field the file leaves out keeps its
 value; nothing the file does not mention is deleted. The whole import runs inside a
 transaction that is rolled back on any problem (and always, for a preview), so every problem
-is found, each with its line, before anything is kept.
+is found, each with its line, before anything is kept. What a file may contain, and the
+checks of its shape, are in schema.py.
 """
 
 import json
@@ -36,72 +37,20 @@ from apps.probes.forms import ProbeForm, same_server
 from apps.probes.models import Probe
 from apps.stack.forms import MLModelForm, StackEntryForm
 from apps.stack.models import FILTERS, TRANSITIONS, Lifecycle, MLModel, StackEntry
+from apps.stackfile.schema import (
+    SCHEMA,
+    SECTION_LABELS,
+    SECTIONS,
+    check_document,
+    checked,
+    checked_entry,
+    checked_filters,
+    document_sections,
+)
 
-VERSION = 1
 IMPORT_NOTE = "Imported from a stack file."
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
 
-# Each section's fields: file key -> (form field, kind). Kinds are checked before any form
-# sees a value; a form field of None means the importer handles the key itself.
-TEXT, BOOL, INT, NUMBER, DATE, NAME, NAMES, MAPPING = (
-    "text", "true or false", "a whole number", "a number", "a date as text ('2026-03-02')",
-    "a name, as text", "a list of names", "a mapping",
-)
-SCHEMA = {
-    "categories": {
-        "key": ("key", TEXT), "name": ("name", TEXT), "description": ("description", TEXT),
-        "position": ("position", INT), "in_minimum_stack": ("in_minimum_stack", BOOL),
-        "max_adopted": ("max_adopted", INT), "trigger": ("trigger", TEXT),
-    },
-    "tools": {
-        "name": ("name", TEXT), "categories": ("categories", NAMES), "hosting": ("hosting", TEXT),
-        "complexity": ("complexity", TEXT), "complexity_note": ("complexity_note", TEXT),
-        "strengths": ("strengths", TEXT), "weaknesses": ("weaknesses", TEXT),
-        "best_for": ("best_for", TEXT), "kubernetes_native": ("kubernetes_native", BOOL),
-        "discontinued": ("discontinued", BOOL), "discontinued_note": ("discontinued_note", TEXT),
-        "website": ("website", TEXT),
-    },
-    "teams": {"name": ("name", TEXT), "description": ("description", TEXT)},
-    "users": {
-        "email": ("email", TEXT), "name": ("name", TEXT), "role": (None, TEXT),
-        "team": ("team", NAME), "active": ("is_active", BOOL),
-    },
-    "pain_points": {
-        "title": ("title", TEXT), "description": ("description", TEXT),
-        "category": ("category", NAME), "team": ("team", NAME), "evidence": ("evidence", TEXT),
-        "severity": ("severity", TEXT), "anticipated": ("anticipated", BOOL),
-        "status": ("status", TEXT), "reported_by": ("reported_by", NAME),
-    },
-    "stack": {
-        "tool": ("tool", TEXT), "status": ("lifecycle", TEXT), "owner": ("owner", NAME),
-        "team": ("team", NAME), "pain_points": ("pain_points", NAMES), "filters": (None, MAPPING),
-        "cost": (None, MAPPING), "notes": ("notes", TEXT), "adopted_on": ("adopted_on", DATE),
-        "retired_on": ("retired_on", DATE), "probe": (None, MAPPING),
-    },
-    "models": {
-        "name": ("name", TEXT), "description": ("description", TEXT), "stage": ("stage", TEXT),
-        "team": ("team", NAME), "owner": ("owner", NAME), "tracker": ("tracker", NAME),
-        "registry": ("registry", NAME), "serving": ("serving", NAME),
-        "monitoring": ("monitoring", NAME),
-    },
-    # Nested in a stack entry.
-    "cost": {"licence_per_month": ("licence_per_month", NUMBER), "ops_hours_per_month": ("ops_hours_per_month", NUMBER)},
-    "filter": {"verdict": (None, TEXT), "rationale": (None, TEXT)},
-    "probe": {
-        "kind": ("kind", TEXT), "url": ("url", TEXT), "credential_env": (None, TEXT),
-        "interval_minutes": ("interval_minutes", INT), "unused_after_days": ("unused_after_days", INT),
-        "params": ("params", MAPPING),
-    },
-}
-SECTIONS = ["categories", "tools", "teams", "users", "pain_points", "stack", "models"]
-SECTION_LABELS = {
-    "categories": "Categories", "tools": "Tools", "teams": "Teams", "users": "People",
-    "pain_points": "Pain points", "stack": "Stack entries", "models": "Models",
-}
-NATURAL_KEY = {
-    "categories": "key", "tools": "name", "teams": "name", "users": "email",
-    "pain_points": "title", "stack": "tool", "models": "name",
-}
 # What a reference names: the section it points into, how to find the row, what to call it.
 REFERENCES = {
     "categories": (Category.objects.all, "key", "category"),
@@ -236,26 +185,11 @@ class _Importer:
     # The document -----------------------------------------------------------------------
 
     def run(self, document) -> None:
-        if not isinstance(document, Record):
-            self.error(1, "file", "a stack file is a mapping that starts with 'version: 1'")
+        if not check_document(document, self.error):
             return
-        version = document.get("version")
-        if type(version) is not int or version != VERSION:
-            found = "missing" if "version" not in document else repr(version)
-            self.error(document.line_of("version"), "version", f"{found}; this reader takes version {VERSION}")
-            return
-        for key in document:
-            if key != "version" and key not in SECTIONS:
-                self.error(document.line_of(key), str(key), f"unknown section; expected one of {', '.join(SECTIONS)}")
         if not Category.objects.exists():
             load_seed_catalogue()
-        for section in SECTIONS:
-            items = document.get(section)
-            if items is None:
-                continue
-            if not isinstance(items, list):
-                self.error(document.line_of(section), section, "must be a list of entries, each starting with '- '")
-                continue
+        for section, items in document_sections(document, self.error):
             self.outcome.changes[section] = Changes()
             handler = getattr(self, f"import_{section}")
             names = []
@@ -267,55 +201,14 @@ class _Importer:
             self.note_not_in_file(section, names)
 
     def records(self, section: str, items: list, section_line: int):
-        """(name, record) of each entry of a section, its fields checked against the schema.
-
-        Unknown fields and values of the wrong kind are reported and dropped, so the rest of
-        the record is still validated (and reported); the record itself is then not saved.
-        """
-        key = NATURAL_KEY[section]
+        """(name, record) of each well-formed entry of a section (checked_entry); the errors
+        of each entry, of its shape and of its import, are counted from self.mark."""
         seen = {}
         for number, item in enumerate(items, start=1):
             self.mark = len(self.outcome.errors)
-            if not isinstance(item, Record):
-                self.error(section_line, f"{section}[#{number}]", f"each entry must be a mapping with a {key}")
-                continue
-            name = item.get(key)
-            if not isinstance(name, str) or not name.strip():
-                self.error(item.line, f"{section}[#{number}].{key}", "required, as text")
-                continue
-            name = name.strip()
-            if name.lower() in seen:
-                self.error(item.line, f"{section}[{name}]", f"listed twice (first on line {seen[name.lower()]})")
-                continue
-            seen[name.lower()] = item.line
-            yield name, self.checked(item, section, f"{section}[{name}]")
-
-    def checked(self, item: Record, schema: str, path: str) -> Record:
-        """The record without unknown fields and wrongly typed values, each reported."""
-        fields = SCHEMA[schema]
-        kept = Record(line=item.line, key_lines=item.key_lines)
-        for key, value in item.items():
-            if key not in fields:
-                self.error(item.line_of(key), f"{path}.{key}", f"unknown field; expected one of {', '.join(fields)}")
-            elif value is not None and not self.is_kind(value, fields[key][1]):
-                self.error(item.line_of(key), f"{path}.{key}", f"must be {fields[key][1]}, not {value!r}")
-            else:
-                kept[key] = value
-        return kept
-
-    @staticmethod
-    def is_kind(value, kind: str) -> bool:
-        if kind in (TEXT, NAME, DATE):
-            return isinstance(value, str)
-        if kind == BOOL:
-            return isinstance(value, bool)
-        if kind == INT:
-            return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**9
-        if kind == NUMBER:
-            return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 10**9
-        if kind == NAMES:
-            return isinstance(value, list) and all(isinstance(v, str) for v in value)
-        return isinstance(value, Record)
+            found = checked_entry(section, number, item, section_line, seen, self.error)
+            if found is not None:
+                yield found
 
     def note_not_in_file(self, section: str, names: list[str]) -> None:
         existing = {
@@ -588,30 +481,24 @@ class _Importer:
         if filters is None:
             return {}
         values = {}
-        for name, verdict in filters.items():
-            where = f"{path}.filters.{name}"
-            if name not in FILTERS:
-                self.error(filters.line_of(name), where, f"unknown filter; expected one of {', '.join(FILTERS)}")
-            elif not isinstance(verdict, Record):
-                self.error(filters.line_of(name), where, "must be a mapping of verdict and rationale")
-            else:
-                verdict = self.checked(verdict, "filter", where)
-                if "verdict" in verdict:
-                    values[name] = verdict["verdict"] or ""
-                if "rationale" in verdict:
-                    values[f"{name}_rationale"] = verdict["rationale"] or ""
+        for name, verdict in checked_filters(filters, path, self.error).items():
+            if "verdict" in verdict:
+                values[name] = verdict["verdict"] or ""
+            if "rationale" in verdict:
+                values[f"{name}_rationale"] = verdict["rationale"] or ""
         return values
 
     def cost_values(self, item: Record, path: str) -> dict:
         cost = item.get("cost")
         if cost is None:
             return {}
-        return {key: "" if value is None else value for key, value in self.checked(cost, "cost", f"{path}.cost").items()}
+        cost = checked(cost, "cost", f"{path}.cost", self.error)
+        return {key: "" if value is None else value for key, value in cost.items()}
 
     def probe_form(self, entry: StackEntry, item: Record, path: str) -> ProbeForm | None:
         """The entry's probe bound to the file's values, or None (reported) when invalid."""
         path = f"{path}.probe"
-        spec = self.checked(item["probe"], "probe", path)
+        spec = checked(item["probe"], "probe", path, self.error)
         self.check_credential_env(spec, path)
         probe = (entry.pk and Probe.objects.filter(entry=entry).first()) or Probe(entry=entry)
         data = self.form_data(probe, "probe", spec, {})

@@ -55,7 +55,7 @@ def export_download(request):
 
 
 def export_csv_download(request):
-    response = HttpResponse(export_csv(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(export_csv(now=timezone.now()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="stack-costs.csv"'
     return response
 
@@ -66,7 +66,7 @@ def stack_json(request):
     """The stack as JSON, for a logged-in person or a script with an API token."""
     if not request.user.is_authenticated:
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not secret or ApiToken.authenticate(secret.strip()) is None:
+        if scheme.lower() != "bearer" or not secret or ApiToken.authenticate(secret.strip(), timezone.now()) is None:
             response = JsonResponse(
                 {"error": "Log in, or send an API token as 'Authorization: Bearer <token>'."}, status=401
             )

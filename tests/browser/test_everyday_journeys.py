@@ -6,7 +6,6 @@ error or failed request on the way fails the test (see the `page` fixture)."""
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from apps.catalog.models import Category, Tool
@@ -18,9 +17,10 @@ from apps.reviews.models import Review
 from apps.reviews.services import item_decide, review_open
 from apps.stack.models import Lifecycle, StackEntry, UsageState
 from tests.browser.conftest import log_in, snap
+from tests.conftest import NOW
 from tests.reviews.test_review_flow import add
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clock")]  # the pages read the clock the test pins
 
 STARTED = date(2026, 11, 30)
 URLS = {Kind.MLFLOW: "http://10.0.0.5:5000", Kind.PREFECT: "http://10.0.0.6:4200/api",
@@ -39,7 +39,7 @@ def trial(catalog, alice):
     evaluation.pain_points.add(pain)
     entry = StackEntry.objects.create(tool=Tool.objects.get(name="Prefect"), lifecycle=Lifecycle.EVALUATING)
     created = Trial(evaluation=evaluation, entry=entry, owner=alice, start_on=STARTED)
-    created.state = created.state_on(timezone.localdate())
+    created.state = created.state_on(NOW.date())
     created.save()
     return created
 
@@ -60,11 +60,11 @@ def test_every_form_with_a_date_keeps_it_when_saved_unchanged(page, trial, alice
     assert (saved.start_on, saved.state, saved.integration_friction) == (STARTED, trial.state, 4)
 
     # The log's Day comes filled in with today, and the entry is added.
-    assert page.input_value("#id_day") == timezone.localdate().isoformat()
+    assert page.input_value("#id_day") == NOW.date().isoformat()
     page.fill("#id_text", "The flow ran end to end against staging")
     page.click("button:has-text('Add to the log')")
     page.locator("#trial-log, .log").get_by_text("The flow ran end to end against staging").first.wait_for()
-    assert trial.log.get().day == timezone.localdate()
+    assert trial.log.get().day == NOW.date()
     snap(page, "trial")
 
     # A decision's revisit date survives a form sent back with an error.
@@ -94,7 +94,7 @@ def test_every_form_with_a_date_keeps_it_when_saved_unchanged(page, trial, alice
 
     # A review item's due date, saved in the meeting, is there when the tool is shown again.
     add("Neptune", owner=bob, usage=UsageState.UNUSED)
-    review = review_open(Review.objects.create(year=2026, held_on=timezone.localdate()), by=alice)
+    review = review_open(Review.objects.create(year=2026, held_on=NOW.date()), by=alice, now=NOW)
     neptune = review.items.get(tool_name="Neptune")
     page.goto(f"/reviews/{review.pk}/meeting/?n={neptune.position + 1}")
     page.get_by_role("heading", name="Neptune").wait_for()
@@ -113,7 +113,7 @@ def test_every_form_with_a_date_keeps_it_when_saved_unchanged(page, trial, alice
     # A new review's date survives a form sent back with an error (the year is taken).
     page.goto("/reviews/schedule/")
     page.fill("#id_year", "2026")
-    held_on = (timezone.localdate() + timedelta(days=30)).isoformat()
+    held_on = (NOW.date() + timedelta(days=30)).isoformat()
     page.fill("#id_held_on", held_on)
     page.click("main button[type=submit]")
     page.get_by_text("There is a review for this year already.").wait_for()
@@ -204,11 +204,11 @@ def test_a_shortlist_is_picked_within_its_category_and_the_evaluation_cancelled(
 def test_a_closed_review_reads_back_with_its_task(page, catalog, alice, bob):
     add("Neptune", owner=bob, usage=UsageState.UNUSED)
     add("Prometheus", owner=alice)
-    review = review_open(Review.objects.create(year=2026, held_on=timezone.localdate()), by=alice)
+    review = review_open(Review.objects.create(year=2026, held_on=NOW.date()), by=alice, now=NOW)
     neptune, prometheus = review.items.get(tool_name="Neptune"), review.items.get(tool_name="Prometheus")
     item_decide(neptune, decision="investigate", rationale="who still logs runs there?", action_owner=bob,
-                due_on=date(2027, 1, 15), by=alice)
-    item_decide(prometheus, decision="keep", rationale="scrapes every endpoint", by=alice)
+                due_on=date(2027, 1, 15), by=alice, now=NOW)
+    item_decide(prometheus, decision="keep", rationale="scrapes every endpoint", by=alice, now=NOW)
     log_in(page, alice.email)
 
     page.goto(f"/reviews/{review.pk}/close/")

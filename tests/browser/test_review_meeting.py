@@ -1,20 +1,20 @@
 from datetime import date
 
 import pytest
-from django.utils import timezone
 
 from apps.reviews.models import Review
 from apps.stack.models import Lifecycle, StackEntry, UsageState
 from tests.browser.conftest import log_in
+from tests.conftest import NOW
 from tests.reviews.test_review_flow import add
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clock")]  # the pages read the clock the test pins
 
 
 def test_a_short_meeting_run_from_the_keyboard(page, catalog, alice, bob):
     add("Neptune", owner=bob, usage=UsageState.UNUSED)
     add("Prometheus", owner=alice)
-    review = Review.objects.create(year=2026, held_on=timezone.localdate())
+    review = Review.objects.create(year=2026, held_on=NOW.date())
     log_in(page, alice.email)
 
     page.goto(f"/reviews/{review.pk}/")

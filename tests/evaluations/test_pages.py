@@ -8,6 +8,7 @@ from apps.catalog.models import Category, Tool
 from apps.evaluations.models import DecisionRecord, Evaluation, Trial
 from apps.evaluations.services import evaluation_start
 from apps.painpoints.models import PainPoint
+from tests.conftest import NOW
 
 
 @pytest.fixture
@@ -16,7 +17,7 @@ def evaluation(catalog, alice):
                                     category=Category.objects.get(key="pipeline-orchestration"))
     return evaluation_start(title="Orchestrator", category=pain.category, use_case="Retrain churn", pain_points=[pain],
                             tools=[Tool.objects.get(name="Airflow"), Tool.objects.get(name="Prefect")], by=alice,
-                            start_on=date(2026, 3, 2))
+                            start_on=date(2026, 3, 2), now=NOW)
 
 
 def test_an_evaluator_starts_an_evaluation_from_the_form(evaluator_client, catalog):

@@ -14,6 +14,7 @@ from apps.evaluations.services import (
 from apps.notifications.models import Notification
 from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, StackEntry, TransitionError
+from tests.conftest import NOW
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -121,7 +122,7 @@ def test_a_chosen_tool_that_cannot_pass_the_gate_changes_nothing(alice, pain):
     airflow = evaluation.trials.get(entry__tool__name="Airflow")
     record = DecisionRecord.objects.create(evaluation=evaluation, title="Use Airflow", context="c", outcome="o", chosen=airflow)
     with pytest.raises(TransitionError):
-        decision_accept(record, by=alice)
+        decision_accept(record, by=alice, now=NOW)
     record.refresh_from_db()
     assert record.status == "proposed"
     assert set(StackEntry.objects.values_list("lifecycle", flat=True)) == {"evaluating"}
@@ -132,10 +133,10 @@ def test_a_new_decision_supersedes_the_old_one(alice, pain):
     airflow = evaluation.trials.get(entry__tool__name="Airflow")
     pass_gate(airflow.entry, alice)
     first = DecisionRecord.objects.create(evaluation=evaluation, title="Use Airflow", context="c", outcome="o", chosen=airflow)
-    decision_accept(first, by=alice)
+    decision_accept(first, by=alice, now=NOW)
     second = DecisionRecord.objects.create(evaluation=evaluation, title="Keep Airflow", context="c", outcome="o",
                                            chosen=airflow, supersedes=first)
-    decision_accept(second, by=alice)
+    decision_accept(second, by=alice, now=NOW)
     first.refresh_from_db()
     assert first.status == "superseded"
 

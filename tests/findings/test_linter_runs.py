@@ -8,16 +8,15 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.db.models.functions import Now
 
 from apps.catalog.models import Tool
 from apps.findings import tasks
 from apps.findings.models import Finding, LinterRun
 from apps.findings.services import refresh
 from apps.stack.models import Lifecycle, StackEntry
+from tests.conftest import NOW
 from tests.workers import start_worker
-
-NOW = timezone.now()
 
 
 def adopt(name, **fields):
@@ -51,14 +50,14 @@ def test_the_findings_page_reads_the_last_run(viewer_client, catalog):
     adopt("MLflow")
     page = viewer_client.get("/findings/").content.decode()
     assert "The linter has not run yet" in page and "No findings" in page
-    refresh()
+    refresh(now=NOW)
     page = viewer_client.get("/findings/").content.decode()
     assert "Last run" in page and "MLflow has no owner" in page
 
 
 def test_editing_an_entry_redoes_its_findings_at_once(lead_client, catalog, alice):
     mlflow = adopt("MLflow")
-    refresh()
+    refresh(now=NOW)
     assert "has no owner" in lead_client.get(f"/stack/{mlflow.pk}/").content.decode()
     response = lead_client.post(f"/stack/{mlflow.pk}/edit/", {
         "owner": alice.pk, "licence_per_month": "0", "ops_hours_per_month": "4", "unused_after_days": "",
@@ -68,9 +67,24 @@ def test_editing_an_entry_redoes_its_findings_at_once(lead_client, catalog, alic
     assert "has no owner" not in lead_client.get(f"/stack/{mlflow.pk}/").content.decode()
 
 
+def test_an_entry_changed_through_a_service_has_its_findings_redone_without_a_page(catalog, alice):
+    from apps.stack.forms import EntryDetailsForm
+    from apps.stack.services import entry_details_save, entry_move
+
+    mlflow = adopt("MLflow")
+    refresh(now=NOW)
+    assert "no-owner" in codes(mlflow)
+    form = EntryDetailsForm({"owner": alice.pk, "licence_per_month": "0", "ops_hours_per_month": "4"}, instance=mlflow)
+    assert form.is_valid(), form.errors
+    entry_details_save(form, now=NOW)
+    assert codes(mlflow) == ["no-pain", "unknown"]
+    entry_move(mlflow, Lifecycle.RETIRED, by=alice, now=NOW, note="replaced by W&B")
+    assert codes(mlflow) == []  # a retired tool is no one's concern
+
+
 def test_the_admin_lists_findings_and_lets_nobody_type_one_in(admin_client, catalog):
     mlflow = adopt("MLflow")
-    refresh()
+    refresh(now=NOW)
     page = admin_client.get("/admin/findings/finding/?code=no-owner").content.decode()
     assert "MLflow" in page and "Add finding" not in page
     finding = Finding.objects.get(entry=mlflow, code="no-owner")
@@ -99,7 +113,7 @@ def test_changes_in_a_row_ask_for_one_run_and_a_started_run_takes_new_requests(
         adopt("Prometheus")
     assert len(queued) == 1  # the queued run will see it
 
-    refresh()
+    refresh(now=NOW)
     assert LinterRun.load().requested_at is None
     with django_capture_on_commit_callbacks(execute=True):
         alice.is_active = False
@@ -117,7 +131,7 @@ def test_a_log_in_asks_for_no_run(client, alice, queued, django_capture_on_commi
 
 
 def test_a_run_asked_for_long_ago_and_never_started_is_asked_for_again(catalog, queued, django_capture_on_commit_callbacks):
-    LinterRun.objects.create(pk=1, requested_at=timezone.now() - timedelta(minutes=6))
+    LinterRun.objects.create(pk=1, requested_at=Now() - timedelta(minutes=6))  # the queue runs on the database's clock
     with django_capture_on_commit_callbacks(execute=True):
         adopt("MLflow")
     assert len(queued) == 1
@@ -138,20 +152,20 @@ def test_a_broker_that_is_down_is_asked_once_and_the_run_left_to_the_schedule(
         adopt("Prometheus")  # a second change does not wait on the broker again
     assert StackEntry.objects.filter(pk=mlflow.pk).exists()  # the changes themselves stand
     assert len(attempts) == 1 and "next scheduled run" in caplog.text
-    refresh()  # the scheduled run
+    refresh(now=NOW)  # the scheduled run
     assert LinterRun.load().requested_at is None and Finding.objects.filter(entry=mlflow).exists()
 
 
 def test_a_sweep_tells_its_changes_once(catalog, alice, queued, django_capture_on_commit_callbacks):
     from apps.probes.models import Probe
-    from apps.probes.services import sweep
+    from apps.probes.sweep import sweep
     from apps.stack.models import StackVersion
 
-    now = timezone.now()
+    now = NOW
     for name in ("MLflow", "Prometheus", "Grafana"):
         Probe.objects.create(entry=adopt(name, owner=alice), kind="heartbeat", next_run_at=now, unused_after_days=30,
                              last_ping_at=now - timedelta(hours=1))
-    refresh()  # the run that follows the setup
+    refresh(now=NOW)  # the run that follows the setup
     version = StackVersion.current()
     with django_capture_on_commit_callbacks(execute=True):
         runs = sweep(now=now)

@@ -3,13 +3,16 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from apps.catalog.models import Tool
 from apps.findings.rules import lint
 from apps.findings.services import refresh
 from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, MLModel, OrganisationProfile, StackEntry
+from apps.stack.selectors import StackState
+from tests.conftest import NOW
+
+pytestmark = pytest.mark.usefixtures("clock")  # what is stored and what is linted share NOW
 
 
 def entry(tool, lifecycle=Lifecycle.ADOPTED, *, owner=None, pains=()):
@@ -28,7 +31,7 @@ def pain(title, *, category="experiment-tracking", anticipated=False, **fields):
 
 
 def findings(code):
-    return [(f.subject, f.message) for f in lint() if f.code == code]
+    return [(f.subject, f.message) for f in lint(StackState.load(NOW)) if f.code == code]
 
 
 @pytest.fixture
@@ -216,7 +219,7 @@ def test_without_an_orchestrator_next_door_any_one_is_fine(catalog, profile):
 
 def test_a_pain_open_for_90_days_with_no_evaluation_is_found(catalog):
     old = pain("Retraining by hand")
-    PainPoint.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=91))
+    PainPoint.objects.filter(pk=old.pk).update(created_at=NOW - timedelta(days=91))
     [(subject, message)] = findings("stale-pain")
     assert subject == "Retraining by hand" and "open for 91 days" in message
 
@@ -225,7 +228,7 @@ def test_a_recent_or_evaluated_or_dismissed_pain_is_not(catalog):
     recent = pain("Recent")
     evaluated = pain("Evaluated")
     dismissed = pain("Dismissed", status=PainPoint.Status.DISMISSED)
-    long_ago = timezone.now() - timedelta(days=200)
+    long_ago = NOW - timedelta(days=200)
     PainPoint.objects.filter(pk__in=[evaluated.pk, dismissed.pk]).update(created_at=long_ago)
     entry("Prefect", Lifecycle.EVALUATING, pains=[evaluated])
     assert recent and findings("stale-pain") == []
@@ -236,14 +239,14 @@ def test_a_recent_or_evaluated_or_dismissed_pain_is_not(catalog):
 def test_the_findings_page_lists_and_filters_by_rule(viewer_client, catalog):
     entry("MLflow")
     entry("Seldon Core")
-    refresh()
+    refresh(now=NOW)
     page = viewer_client.get("/findings/?rule=no-owner").content.decode()
     assert "MLflow" in page and "Seldon Core" in page and "kubernetes-without-kubernetes" not in page.split("<ul class=\"findings\">")[1]
 
 
 def test_findings_show_as_badges_on_the_entry_and_the_overview(viewer_client, catalog):
     seldon = entry("Seldon Core")
-    refresh()
+    refresh(now=NOW)
     page = viewer_client.get(f"/stack/{seldon.pk}/").content.decode()
     assert "kubernetes-without-kubernetes" in page and "finding" in page
     overview = viewer_client.get("/").content.decode()

@@ -8,6 +8,7 @@ import pytest
 
 from apps.health.models import Heartbeat
 from apps.health.tasks import WORKER, record_heartbeat
+from tests.conftest import NOW
 from tests.workers import start_worker
 
 
@@ -26,4 +27,4 @@ def test_a_task_travels_through_redis_to_a_worker_process(worker):
         time.sleep(0.25)
     heartbeat = Heartbeat.objects.filter(name=WORKER).first()
     assert heartbeat is not None, f"the worker did not run the task; it said:\n{worker.output()}"
-    assert not heartbeat.is_stale()
+    assert not heartbeat.is_stale(now=NOW)

@@ -9,7 +9,7 @@ from aiosmtpd.controller import Controller
 from apps.notifications.models import Notification
 from apps.notifications.services import send_due
 from apps.probes.drivers import Reading
-from apps.probes.services import record
+from apps.probes.sweep import record
 from tests.probes.conftest import NOW
 from tests.probes.servers import free_port
 

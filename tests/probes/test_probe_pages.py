@@ -3,11 +3,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.utils import timezone
 
 from apps.probes.models import Probe, ProbeDay, ProbeResult
-from apps.probes.services import rollup
+from apps.probes.sweep import rollup
 from apps.stack.models import UsageState
+from tests.conftest import NOW
+
+JUST_AFTER_MIDNIGHT = datetime(2026, 11, 2, 0, 0, 30, tzinfo=UTC)
 
 
 def test_the_heartbeat_url_records_a_ping(client, probe):
@@ -17,8 +19,8 @@ def test_the_heartbeat_url_records_a_ping(client, probe):
     assert client.get("/hb/not-a-token/").status_code == 404
 
 
-def test_the_probe_command_prints_one_line_per_probe(probe, capsys):
-    Probe.objects.filter(pk=probe.pk).update(last_ping_at=timezone.now() - timedelta(hours=1))
+def test_the_probe_command_prints_one_line_per_probe(probe, capsys, clock):
+    Probe.objects.filter(pk=probe.pk).update(last_ping_at=NOW - timedelta(hours=1))
     call_command("probe", "--all")
     line = capsys.readouterr().out.strip()
     assert line.startswith("MLflow heartbeat ok last_activity=")
@@ -76,8 +78,8 @@ def test_the_heartbeat_url_is_for_the_owner_and_leads_only(client, viewer_client
     assert probe.heartbeat_token in client.get(f"/stack/{entry.pk}/").content.decode()
 
 
-def test_the_entry_page_shows_usage_and_the_trend(viewer_client, probe, entry):
-    now = timezone.now()
+def test_the_entry_page_shows_usage_and_the_trend(viewer_client, probe, entry, clock):
+    now = NOW
     for day in range(5):
         ProbeResult.objects.create(probe=probe, run_key=str(day), at=now - timedelta(days=day), ok=True,
                                    activity_count=day + 1, last_activity_at=now)
@@ -87,11 +89,12 @@ def test_the_entry_page_shows_usage_and_the_trend(viewer_client, probe, entry):
     assert "boom: refused" in page
 
 
-@time_machine.travel(datetime(2026, 11, 2, 0, 0, 30, tzinfo=UTC), tick=False)
+@time_machine.travel(JUST_AFTER_MIDNIGHT, tick=False)
 def test_a_heartbeat_a_minute_ago_draws_todays_activity(viewer_client, probe, entry):
-    from apps.probes.selectors import activity_trend, sparkline
+    from apps.lib.charts import sparkline
+    from apps.probes.selectors import activity_trend
 
-    now = timezone.now()  # just after midnight: the ping was yesterday, the run today
+    now = JUST_AFTER_MIDNIGHT  # the ping was yesterday, the run today
     ProbeResult.objects.create(probe=probe, run_key="hb", at=now, ok=True, last_activity_at=now - timedelta(minutes=1))
     trend = activity_trend(probe, now=now)
     assert trend[-2:] == [1, 0] and trend[:-2] == [None] * 88
@@ -139,7 +142,7 @@ def test_usage_findings(viewer_client, probe, entry):
 
     StackEntry.objects.filter(pk=entry.pk).update(usage_state=UsageState.UNUSED)
     Probe.objects.filter(pk=probe.pk).update(consecutive_failures=4, last_error="timed out")
-    refresh()
+    refresh(now=NOW)
     page = viewer_client.get("/findings/").content.decode()
     assert '<code class="rule-code">unused</code>' in page
     assert '<code class="rule-code">probe-failing</code>' in page and "timed out" in page

@@ -1,11 +1,11 @@
 from datetime import UTC, datetime, timedelta
 
 from django.core import signing
-from django.utils import timezone
 
 from apps.notifications.models import Notification
 from apps.probes.drivers import Reading
-from apps.probes.services import GRACE, answer_url, record, removal_pipeline
+from apps.probes.removal import GRACE, answer_url, removal_pipeline
+from apps.probes.sweep import record
 from apps.stack.models import Lifecycle, StackEntry
 from tests.probes.conftest import NOW
 
@@ -45,7 +45,7 @@ def test_flagged_tools_get_one_reminder_a_week_after_the_flag(probe, entry):
     assert Notification.objects.filter(key__startswith="reminder:").count() == 2
 
 
-def test_the_owner_keeps_it_with_the_signed_link_without_logging_in(client, probe, entry):
+def test_the_owner_keeps_it_with_the_signed_link_without_logging_in(clock, client, probe, entry):
     go_unused(probe)
     entry.refresh_from_db()
     url = answer_url(entry, "keep").removeprefix("http://127.0.0.1:8000")
@@ -55,7 +55,7 @@ def test_the_owner_keeps_it_with_the_signed_link_without_logging_in(client, prob
     page = client.post(url).content.decode()
     assert "MLflow stays" in page
     entry.refresh_from_db()
-    assert entry.snoozed_until == (timezone.now() + timedelta(days=90)).date()
+    assert entry.snoozed_until == (NOW + timedelta(days=90)).date()  # the page's clock, pinned at NOW
     assert entry.removal_asked_at is None
     removal_pipeline(now=NOW + GRACE + timedelta(days=1))
     assert StackEntry.objects.get(pk=entry.pk).lifecycle == Lifecycle.ADOPTED
@@ -118,7 +118,7 @@ def test_a_failing_probe_emails_its_owner_after_two_days(probe, entry, bob):
 
 def test_the_weekly_digest_lists_what_needs_action_most_urgent_first(probe, entry, catalog, alice):
     from apps.catalog.models import Tool
-    from apps.probes.services import weekly_digest
+    from apps.probes.removal import weekly_digest
     from apps.stack.models import UsageState
 
     StackEntry.objects.filter(pk=entry.pk).update(usage_state=UsageState.IDLE, last_activity_at=NOW - timedelta(days=50))

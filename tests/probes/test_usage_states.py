@@ -7,7 +7,7 @@ from apps.notifications.models import Notification
 from apps.notifications.services import send_due
 from apps.probes.drivers import Reading
 from apps.probes.models import ProbeResult
-from apps.probes.services import claim_due, record
+from apps.probes.sweep import claim_due, record
 from apps.stack.models import StackEntry, UsageState
 from tests.probes.conftest import NOW
 
@@ -106,7 +106,7 @@ def test_a_heartbeat_is_read_from_its_last_ping(probe, entry):
 
 
 def test_no_probe_is_unknown(entry):
-    from apps.probes.services import usage_update
+    from apps.probes.sweep import usage_update
 
     StackEntry.objects.filter(pk=entry.pk).update(usage_state=UsageState.ACTIVE)
     entry.refresh_from_db()

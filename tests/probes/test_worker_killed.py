@@ -19,7 +19,7 @@ from apps.catalog.models import Tool
 from apps.catalog.seed import load_seed_catalogue
 from apps.notifications.models import Notification
 from apps.probes.models import Probe, ProbeResult
-from apps.probes.services import sweep
+from apps.probes.sweep import sweep
 from apps.stack.models import Lifecycle, StackEntry, UsageState
 from tests.conftest import needs_service
 from tests.probes.stubs import faulty_server

@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from apps.catalog.models import Category, Tool
 from apps.evaluations.models import Evaluation
@@ -26,6 +25,8 @@ from apps.reviews.services import (
 from apps.stack.models import Lifecycle, StackEntry, UsageState, Verdict
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+pytestmark = pytest.mark.usefixtures("clock")  # the pages read the clock the test pins
 
 
 def add(name, *, owner=None, lifecycle=Lifecycle.ADOPTED, usage=UsageState.ACTIVE, pain=True, **fields):
@@ -102,12 +103,12 @@ def test_a_decision_needs_a_rationale_and_an_action_needs_an_owner_and_a_date(st
     review_open(review, by=alice, now=NOW)
     item = review.items.get(entry=stack["unused"])
     with pytest.raises(ReviewError, match="rationale"):
-        item_decide(item, decision="keep", rationale="  ", by=alice)
+        item_decide(item, decision="keep", rationale="  ", by=alice, now=NOW)
     with pytest.raises(ReviewError, match="action owner and a due date"):
-        item_decide(item, decision="remove", rationale="Nobody logs runs", action_owner=bob, by=alice)
+        item_decide(item, decision="remove", rationale="Nobody logs runs", action_owner=bob, by=alice, now=NOW)
     item.refresh_from_db()
     assert item.decision == ""
-    item_decide(item, decision="remove", rationale="Nobody logs runs", action_owner=bob, due_on=date(2026, 12, 31), by=alice)
+    item_decide(item, decision="remove", rationale="Nobody logs runs", action_owner=bob, due_on=date(2026, 12, 31), by=alice, now=NOW)
     item.refresh_from_db()
     assert (item.decision, item.decided_by) == ("remove", alice)
 
@@ -118,11 +119,11 @@ def decide_all(review, alice, bob, **overrides):
         decision = overrides.get(item.tool_name, "keep")
         owner = None if decision == "keep" else bob
         item_decide(item, decision=decision, rationale=f"{decision} it", action_owner=owner,
-                    due_on=None if decision == "keep" else due, by=alice)
+                    due_on=None if decision == "keep" else due, by=alice, now=NOW)
 
 
 def test_closing_applies_every_decision(stack, review, alice, bob):
-    stack["ownerless"].move_to(Lifecycle.FLAGGED, by=alice)
+    stack["ownerless"].move_to(Lifecycle.FLAGGED, by=alice, now=NOW)
     review_open(review, by=alice, now=NOW)
     decide_all(review, alice, bob, Neptune="remove", Feast="investigate", Airflow="replace")
     review_close(review, by=alice, now=NOW)
@@ -154,7 +155,7 @@ def test_closing_applies_every_decision(stack, review, alice, bob):
 def test_closing_is_refused_until_every_tool_is_decided(stack, review, alice, bob):
     review_open(review, by=alice, now=NOW)
     item = review.items.get(entry=stack["unused"])
-    item_decide(item, decision="remove", rationale="unused", action_owner=bob, due_on=date(2027, 1, 1), by=alice)
+    item_decide(item, decision="remove", rationale="unused", action_owner=bob, due_on=date(2027, 1, 1), by=alice, now=NOW)
     with pytest.raises(ReviewError, match="6 tools have no decision yet"):
         review_close(review, by=alice, now=NOW)
     assert StackEntry.objects.get(pk=stack["unused"].pk).lifecycle == Lifecycle.ADOPTED
@@ -164,7 +165,7 @@ def test_closing_is_refused_until_every_tool_is_decided(stack, review, alice, bo
 
 def test_keeping_the_healthy_tools_in_one_go_leaves_the_risky_ones(stack, review, alice):
     review_open(review, by=alice, now=NOW)
-    assert keep_healthy(review, by=alice) == 1
+    assert keep_healthy(review, by=alice, now=NOW) == 1
     assert list(review.items.exclude(decision="").values_list("tool_name", flat=True)) == ["Prometheus"]
 
 
@@ -191,14 +192,15 @@ def test_the_radar_has_every_adopted_tool_linked_to_its_entry(stack, review, ali
 
 
 def test_a_crowded_radar_cell_shows_its_count_linking_to_the_list(catalog):
-    from apps.reviews.dashboard import CELL_DOTS, ToolRow, radar_svg
+    from apps.lib.charts import CELL_DOTS
+    from apps.reviews.dashboard import Dashboard, ToolRow
 
     categories = list(Category.objects.all())
     tracking, registry = categories[0].key, categories[1].key
     rows = [ToolRow(n, f"Tracker {n}", (tracking,), "adopted", "idle" if n == 0 else "active", Decimal("0"), 0)
             for n in range(CELL_DOTS + 1)]
     rows += [ToolRow(100 + n, f"Registry {n}", (registry,), "adopted", "active", Decimal("0"), 0) for n in range(CELL_DOTS)]
-    svg = radar_svg(categories, rows)
+    svg = Dashboard(rows, categories).radar
     assert svg.count('class="radar-cluster"') == 1 and svg.count('class="radar-dot') == CELL_DOTS
     assert f'href="/stack/?category={tracking}&amp;lifecycle=adopted"' in svg
     assert f"{CELL_DOTS + 1} adopted tools in {categories[0].name} · usage {CELL_DOTS} active, 1 idle" in svg
@@ -210,8 +212,8 @@ def test_changes_since_the_last_review(stack, alice, bob):
     review_open(first, by=alice, now=NOW - timedelta(days=365))
     # During the year: a tool is added, one is flagged, one retired, one changes owner.
     add("Qdrant", owner=alice)
-    stack["unused"].move_to(Lifecycle.FLAGGED, by=alice)
-    stack["unknown"].move_to(Lifecycle.RETIRED, by=alice)
+    stack["unused"].move_to(Lifecycle.FLAGGED, by=alice, now=NOW)
+    stack["unknown"].move_to(Lifecycle.RETIRED, by=alice, now=NOW)
     StackEntry.objects.filter(pk=stack["ownerless"].pk).update(owner=bob)
 
     second = Review.objects.create(year=2026, held_on=date(2026, 11, 20))
@@ -230,7 +232,7 @@ def test_changes_since_the_last_review(stack, alice, bob):
 
 def test_the_overview_compares_the_stack_with_the_last_review(stack, alice):
     review_open(Review.objects.create(year=2026, held_on=date(2026, 11, 20)), by=alice, now=NOW)
-    stack["healthy"].move_to(Lifecycle.RETIRED, by=alice)
+    stack["healthy"].move_to(Lifecycle.RETIRED, by=alice, now=NOW)
     add("Qdrant", lifecycle=Lifecycle.PROPOSED)
     changes = live_dashboard().changes
     assert [c[0] for c in changes.added] == ["Qdrant"]
@@ -267,7 +269,7 @@ def test_a_draft_evaluation_from_a_replace_gets_its_shortlist(stack, review, ali
     response = lead_client.post(f"/evaluations/{evaluation.pk}/shortlist/", {"tools": [metaflow.pk], "time_box_days": 7})
     assert response.status_code == 302 and not evaluation.trials.exists()
     lead_client.post(f"/evaluations/{evaluation.pk}/shortlist/", {"tools": [metaflow.pk, kubeflow.pk], "time_box_days": 7,
-                                                                   "start_on": timezone.localdate().isoformat()})
+                                                                   "start_on": NOW.date().isoformat()})
     assert sorted(t.entry.tool.name for t in evaluation.trials.all()) == ["Kubeflow Pipelines", "Metaflow"]
     assert StackEntry.objects.get(tool=metaflow).lifecycle == Lifecycle.EVALUATING
 
@@ -275,12 +277,12 @@ def test_a_draft_evaluation_from_a_replace_gets_its_shortlist(stack, review, ali
 def test_a_tool_retired_since_the_review_opened_must_be_decided_again(stack, review, alice, bob):
     review_open(review, by=alice, now=NOW)
     decide_all(review, alice, bob)
-    stack["unused"].move_to(Lifecycle.RETIRED, by=alice)
+    stack["unused"].move_to(Lifecycle.RETIRED, by=alice, now=NOW)
     with pytest.raises(ReviewError, match="Neptune is retired since the review opened"):
         review_close(review, by=alice, now=NOW)
     assert Review.objects.get(pk=review.pk).status == Review.Status.OPEN
     item = review.items.get(entry=stack["unused"])
-    item_decide(item, decision="remove", rationale="Already gone", action_owner=bob, due_on=date(2027, 1, 1), by=alice)
+    item_decide(item, decision="remove", rationale="Already gone", action_owner=bob, due_on=date(2027, 1, 1), by=alice, now=NOW)
     assert review_close(review, by=alice, now=NOW).status == Review.Status.CLOSED
 
 
@@ -291,7 +293,7 @@ def test_a_tool_without_a_category_cannot_be_replaced(catalog, review, alice, bo
     review_open(review, by=alice, now=NOW)
     item = review.items.get(tool_name="Homegrown dashboard")
     with pytest.raises(ReviewError, match="has no category"):
-        item_decide(item, decision="replace", rationale="x", action_owner=bob, due_on=date(2027, 1, 1), by=alice)
+        item_decide(item, decision="replace", rationale="x", action_owner=bob, due_on=date(2027, 1, 1), by=alice, now=NOW)
 
 
 def test_decisions_are_refused_once_the_review_is_closed(stack, review, alice, bob):
@@ -300,6 +302,6 @@ def test_decisions_are_refused_once_the_review_is_closed(stack, review, alice, b
     review_close(review, by=alice, now=NOW)
     with pytest.raises(ReviewError, match="closed"):
         item_decide(review.items.first(), decision="remove", rationale="late", action_owner=bob,
-                    due_on=date(2027, 1, 1), by=alice)
+                    due_on=date(2027, 1, 1), by=alice, now=NOW)
     with pytest.raises(ReviewError, match="closed"):
-        keep_healthy(review, by=alice)
+        keep_healthy(review, by=alice, now=NOW)

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.reviews.dashboard import frozen_evidence
@@ -14,7 +13,10 @@ from apps.reviews.models import Review
 from apps.reviews.services import item_decide, review_open
 from apps.reviews.views import BAND_ROWS
 from apps.stack.models import Lifecycle, StackEntry, UsageState
+from tests.conftest import NOW
 from tests.reviews.test_review_flow import add
+
+pytestmark = pytest.mark.usefixtures("clock")  # the pages read the clock the test pins
 
 HTMX = {"HX-Request": "true"}
 
@@ -23,13 +25,13 @@ HTMX = {"HX-Request": "true"}
 def opened(catalog, alice, bob):
     add("Neptune", owner=bob, usage=UsageState.UNUSED)
     add("Prometheus", owner=alice, ops_hours_per_month=Decimal("2"))
-    review = Review.objects.create(year=2026, held_on=timezone.localdate())
+    review = Review.objects.create(year=2026, held_on=NOW.date())
     review.attendees.set([alice])
-    return review_open(review, by=alice)
+    return review_open(review, by=alice, now=NOW)
 
 
 def test_a_lead_schedules_a_review(lead_client, alice, bob):
-    day = timezone.localdate() + timedelta(days=30)
+    day = NOW.date() + timedelta(days=30)
     response = lead_client.post("/reviews/schedule/", {"year": day.year, "held_on": day.isoformat(), "attendees": [alice.pk, bob.pk]})
     review = Review.objects.get()
     assert response.url == f"/reviews/{review.pk}/"
@@ -40,7 +42,7 @@ def test_a_lead_schedules_a_review(lead_client, alice, bob):
 
 def test_scheduling_says_what_is_wrong(lead_client, alice):
     Review.objects.create(year=2026, held_on=date(2026, 12, 1))
-    past = timezone.localdate() - timedelta(days=1)
+    past = NOW.date() - timedelta(days=1)
     page = lead_client.post("/reviews/schedule/", {"year": 2026, "held_on": past.isoformat()}).content.decode()
     assert "There is a review for this year already." in page
     assert "The date is in the past" in page
@@ -62,7 +64,7 @@ def test_viewers_read_reviews_but_change_nothing(viewer_client, opened):
 def test_opening_shows_the_agenda_and_the_dashboard(lead_client, catalog, alice, bob):
     add("Neptune", owner=bob, usage=UsageState.UNUSED)
     add("Prometheus", owner=alice)
-    review = Review.objects.create(year=2026, held_on=timezone.localdate())
+    review = Review.objects.create(year=2026, held_on=NOW.date())
     response = lead_client.post(f"/reviews/{review.pk}/open/", follow=True)
     page = response.content.decode()
     assert "the evidence on 2 tools is frozen as of now" in page
@@ -89,7 +91,7 @@ def test_a_decision_is_saved_inline(lead_client, opened, bob):
     item.refresh_from_db()
     assert item.decision == ""
 
-    due = (timezone.localdate() + timedelta(days=30)).isoformat()
+    due = (NOW.date() + timedelta(days=30)).isoformat()
     page = lead_client.post(url, {"decision": "remove", "rationale": "Nobody logs runs", "action_owner": bob.pk,
                                   "due_on": due}, headers=HTMX).content.decode()
     assert "Saved: remove." in page
@@ -112,13 +114,13 @@ def test_a_filter_run_again_in_the_meeting_can_flag_the_tool(lead_client, opened
 
 def test_closing_asks_first_then_applies_and_offers_the_minutes(lead_client, opened, alice, bob):
     neptune, prometheus = opened.items.get(tool_name="Neptune"), opened.items.get(tool_name="Prometheus")
-    item_decide(neptune, decision="remove", rationale="unused", action_owner=bob, due_on=date(2027, 1, 15), by=alice)
+    item_decide(neptune, decision="remove", rationale="unused", action_owner=bob, due_on=date(2027, 1, 15), by=alice, now=NOW)
     page = lead_client.get(f"/reviews/{opened.pk}/close/").content.decode()
     assert "1 tool has no decision yet" in page and "Prometheus" in page
     assert lead_client.post(f"/reviews/{opened.pk}/close/", follow=True).status_code == 200
     assert Review.objects.get(pk=opened.pk).status == Review.Status.OPEN
 
-    item_decide(prometheus, decision="keep", rationale="in daily use", by=alice)
+    item_decide(prometheus, decision="keep", rationale="in daily use", by=alice, now=NOW)
     page = lead_client.get(f"/reviews/{opened.pk}/close/").content.decode()
     assert "Close the review and apply the decisions" in page
     page = lead_client.post(f"/reviews/{opened.pk}/close/", follow=True).content.decode()
@@ -151,7 +153,7 @@ def test_the_stack_as_csv_for_finance(viewer_client, catalog, alice):
 @pytest.mark.parametrize("path", ["", "meeting/", "meeting/?n=150", "minutes/", "close/"])
 def test_review_pages_stay_within_25_queries_with_200_entries(lead_client, big_stack, alice, path,
                                                                django_assert_max_num_queries):
-    review = review_open(Review.objects.create(year=2026, held_on=timezone.localdate()), by=alice)
+    review = review_open(Review.objects.create(year=2026, held_on=NOW.date()), by=alice, now=NOW)
     assert review.items.count() > 100
     with django_assert_max_num_queries(25):
         response = lead_client.get(f"/reviews/{review.pk}/{path}")
@@ -160,13 +162,13 @@ def test_review_pages_stay_within_25_queries_with_200_entries(lead_client, big_s
 
 def test_the_review_list_stays_within_25_queries(lead_client, big_stack, alice, django_assert_max_num_queries):
     for year in (2024, 2025):
-        review_open(Review.objects.create(year=year, held_on=date(year, 11, 1)), by=alice)
+        review_open(Review.objects.create(year=year, held_on=date(year, 11, 1)), by=alice, now=NOW)
     with django_assert_max_num_queries(25):
         assert lead_client.get("/reviews/").status_code == 200
 
 
 def test_a_long_agenda_band_shows_its_first_rows_and_pages_the_rest(lead_client, big_stack, alice):
-    review = review_open(Review.objects.create(year=2026, held_on=timezone.localdate()), by=alice)
+    review = review_open(Review.objects.create(year=2026, held_on=NOW.date()), by=alice, now=NOW)
     page = lead_client.get(f"/reviews/{review.pk}/").content.decode()
     label, ids = max(frozen_evidence(review).bands, key=lambda band: len(band[1]))
     rows = [review.items.get(pk=pk) for pk in ids[:50]] + [None] * (len(ids) - 50)
@@ -185,9 +187,9 @@ def test_a_closed_review_meeting_is_read_only_and_shows_its_task(lead_client, cl
 
     neptune, prometheus = opened.items.get(tool_name="Neptune"), opened.items.get(tool_name="Prometheus")
     item_decide(neptune, decision="investigate", rationale="who still logs runs there?", action_owner=bob,
-                due_on=date(2027, 1, 15), by=alice)
-    item_decide(prometheus, decision="keep", rationale="in daily use", by=alice)
-    review_close(opened, by=alice)
+                due_on=date(2027, 1, 15), by=alice, now=NOW)
+    item_decide(prometheus, decision="keep", rationale="in daily use", by=alice, now=NOW)
+    review_close(opened, by=alice, now=NOW)
     page = lead_client.get(f"/reviews/{opened.pk}/meeting/?n={neptune.position + 1}").content.decode()
     assert "Save the decision" not in page and "Nothing changes until the review closes" not in page
     assert "review-item-decide" not in page and f"/reviews/items/{neptune.pk}/decide/" not in page

@@ -18,6 +18,7 @@ from apps.probes.models import Probe
 from apps.reviews.models import Review
 from apps.reviews.services import item_decide, review_open
 from apps.stack.models import Lifecycle, StackEntry
+from tests.conftest import NOW
 from tests.probes.stubs import listener  # accepts, never answers: a hanging broker
 
 PATIENCE = 5.0  # seconds a page may take with the broker gone
@@ -72,9 +73,9 @@ def timed(call):
 def test_pages_answer_and_nothing_is_lost_without_a_broker(transactional_db, catalog, lead_client, alice, bob, broker):
     entry = StackEntry.objects.create(tool=Tool.objects.get(name="MLflow"), lifecycle=Lifecycle.ADOPTED, owner=bob)
     Probe.objects.create(entry=entry, kind="heartbeat")
-    review = review_open(Review.objects.create(year=2026, held_on=date(2026, 11, 20)), by=alice)
+    review = review_open(Review.objects.create(year=2026, held_on=date(2026, 11, 20)), by=alice, now=NOW)
     review.attendees.set([alice])
-    item_decide(review.items.get(), decision="keep", rationale="In daily use", by=alice)
+    item_decide(review.items.get(), decision="keep", rationale="In daily use", by=alice, now=NOW)
 
     with broker() as (port, taken), broker_at(port):
         for url in ["/", f"/stack/{entry.pk}/", "/reviews/", f"/reviews/{review.pk}/", "/findings/"]:

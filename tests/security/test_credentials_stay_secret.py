@@ -9,9 +9,10 @@ import pytest
 from django.core.management import call_command
 
 from apps.catalog.models import Tool
-from apps.probes import services
 from apps.probes.models import Probe, ProbeResult
+from apps.probes.sweep import sweep
 from apps.stack.models import Lifecycle, StackEntry
+from tests.conftest import NOW
 
 SECRET = "tok-s3cret-7f3a9c"
 
@@ -51,7 +52,7 @@ def test_the_credential_leaks_nowhere(lead_client, catalog, alice, echo, setting
     assert response.status_code == 302
 
     with caplog.at_level(logging.DEBUG):
-        services.sweep(force=True, tool="MLflow")
+        sweep(force=True, tool="MLflow", now=NOW)
         call_command("probe", "--entry", "MLflow")
     result = ProbeResult.objects.filter(ok=False).first()
     assert result is not None and "401" in result.error  # the server did refuse it

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 from django.utils.html import escape
 
 from apps.accounts.models import User
@@ -29,7 +28,9 @@ from apps.reviews.models import Review, Task
 from apps.reviews.services import item_decide, review_close, review_open
 from apps.stack.models import Lifecycle, StackEntry, UsageState, Verdict
 from apps.stack.services import filter_record
-from tests.conftest import needs_service
+from tests.conftest import NOW, needs_service
+
+pytestmark = pytest.mark.usefixtures("clock")  # the pages read the clock the test pins
 
 HTMX = {"HX-Request": "true"}
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -602,18 +603,18 @@ def _add(name, *, owner, lifecycle=Lifecycle.ADOPTED, usage=UsageState.ACTIVE):
 def opened(catalog, alice, bob):
     _add("Neptune", owner=bob, usage=UsageState.UNUSED)
     _add("Prometheus", owner=alice)
-    review = Review.objects.create(year=2026, held_on=timezone.localdate())
+    review = Review.objects.create(year=2026, held_on=NOW.date())
     review.attendees.set([alice])
-    return review_open(review, by=alice)
+    return review_open(review, by=alice, now=NOW)
 
 
 @pytest.fixture
 def closed(opened, alice, bob):
     neptune, prometheus = opened.items.get(tool_name="Neptune"), opened.items.get(tool_name="Prometheus")
     item_decide(neptune, decision="investigate", rationale=f"who still logs runs? {SCRIPT}", action_owner=bob,
-                due_on=date(2027, 1, 15), by=alice)
-    item_decide(prometheus, decision="keep", rationale=f"in daily use {IMG}", by=alice)
-    return review_close(opened, by=alice)
+                due_on=date(2027, 1, 15), by=alice, now=NOW)
+    item_decide(prometheus, decision="keep", rationale=f"in daily use {IMG}", by=alice, now=NOW)
+    return review_close(opened, by=alice, now=NOW)
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX])
@@ -718,7 +719,7 @@ def test_the_task_done_redirect_cannot_leave_the_site(client, closed, bob, targe
     response = client.post(f"/reviews/tasks/{task.pk}/done/", {"next": target})
     assert response.status_code == 302 and response.url == "/reviews/"
     task.refresh_from_db()
-    assert task.done_on == timezone.localdate()
+    assert task.done_on == NOW.date()
 
 
 def test_marking_a_task_done_twice_keeps_the_first_day(client, closed, bob):
@@ -732,8 +733,8 @@ def test_marking_a_task_done_twice_keeps_the_first_day(client, closed, bob):
 def test_a_long_investigate_rationale_does_not_break_closing_the_review(lead_client, opened, alice, bob):
     neptune, prometheus = opened.items.get(tool_name="Neptune"), opened.items.get(tool_name="Prometheus")
     item_decide(neptune, decision="investigate", rationale="Who still logs runs there? " + "Ask each team. " * 30,
-                action_owner=bob, due_on=date(2027, 1, 15), by=alice)
-    item_decide(prometheus, decision="keep", rationale="in daily use", by=alice)
+                action_owner=bob, due_on=date(2027, 1, 15), by=alice, now=NOW)
+    item_decide(prometheus, decision="keep", rationale="in daily use", by=alice, now=NOW)
     lead_client.raise_request_exception = False
     response = lead_client.post(f"/reviews/{opened.pk}/close/")
     assert response.status_code != 500
@@ -868,7 +869,7 @@ def test_accepting_cannot_race_a_cancel(no_background_queue, monkeypatch, alice,
 
     monkeypatch.setattr(StackEntry, "move_to", paused_move_to)
     results = {}
-    accepter = _in_thread(lambda: decision_accept(DecisionRecord.objects.get(pk=record.pk), by=alice), results, "accept")
+    accepter = _in_thread(lambda: decision_accept(DecisionRecord.objects.get(pk=record.pk), by=alice, now=NOW), results, "accept")
     accepter.start()
     assert reached.wait(timeout=30)
     canceller = _in_thread(lambda: evaluation_cancel(Evaluation.objects.get(pk=evaluation.pk), reason="shelved",

@@ -8,12 +8,13 @@ import sys
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.accounts.models import ApiToken, User
 from apps.catalog.models import Tool
 from apps.stack.services import entry_propose
 from tests.conftest import NOW, PASSWORD
+
+pytestmark = pytest.mark.usefixtures("clock")  # the commands and pages read the clock the test pins
 from tests.test_access import WRITES, named_routes, sample_kwargs
 
 PAGES = ["/", "/stack/", "/pain-points/", "/tools/", "/findings/", "/models/", "/evaluations/", "/decisions/",
@@ -39,8 +40,8 @@ def detail_pages():
     from apps.reviews.services import review_open
     from apps.stack.models import StackEntry
 
-    today = timezone.localdate()  # the demo holds the reviews of the two years before this one
-    review = review_open(Review.objects.create(year=today.year, held_on=today))
+    today = NOW.date()  # the demo holds the reviews of the two years before this one
+    review = review_open(Review.objects.create(year=today.year, held_on=today), now=NOW)
     return [f"/stack/{StackEntry.objects.get(tool__name='MLflow').pk}/", f"/reviews/{review.pk}/",
             f"/reviews/{review.pk}/meeting/", f"/evaluations/{Evaluation.objects.first().pk}/", "/admin/",
             "/admin/stack/stackentry/"]

@@ -4,6 +4,7 @@ from apps.catalog.models import Tool
 from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, StackEntry
 from apps.stack.services import filter_record
+from tests.conftest import NOW
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def test_a_failed_filter_rejects_the_entry_and_keeps_why(lead_client, entry, ali
 
 def test_failing_a_filter_of_a_tool_in_use_flags_it_for_removal(entry, alice):
     StackEntry.objects.filter(pk=entry.pk).update(lifecycle=Lifecycle.ADOPTED)
-    filter_record(entry=entry, name="integration", verdict="fail", rationale="needs glue code now", by=alice)
+    filter_record(entry=entry, name="integration", verdict="fail", rationale="needs glue code now", by=alice, now=NOW)
     entry.refresh_from_db()
     assert entry.lifecycle == Lifecycle.FLAGGED
 
@@ -109,7 +110,7 @@ def test_move_to_preselects_nothing(lead_client, catalog, alice):
 def test_adopting_one_tracker_too_many_is_warned_before_the_click(lead_client, entry, alice):
     StackEntry.objects.create(tool=Tool.objects.get(name="Weights & Biases"), lifecycle=Lifecycle.ADOPTED, owner=alice)
     for name in ("capability", "integration", "operational_cost"):
-        filter_record(entry=entry, name=name, verdict="pass", rationale="fine", by=alice)
+        filter_record(entry=entry, name=name, verdict="pass", rationale="fine", by=alice, now=NOW)
     StackEntry.objects.filter(pk=entry.pk).update(owner=alice)
     entry.pain_points.add(PainPoint.objects.create(title="Which model is live?", evidence="rolled back"))
     page = lead_client.get(f"/stack/{entry.pk}/").content.decode()

@@ -58,7 +58,7 @@ def test_it_records_each_move_with_who_and_when(entry, alice, bob):
 
 def test_it_refuses_a_move_the_lifecycle_does_not_allow(entry, alice):
     with pytest.raises(TransitionError) as error:
-        entry.move_to(Lifecycle.RETIRED, by=alice)
+        entry.move_to(Lifecycle.RETIRED, by=alice, now=NOW)
     assert error.value.reasons == ["A proposed entry cannot become retired."]
     assert StackEntry.objects.get(pk=entry.pk).lifecycle == Lifecycle.PROPOSED
     assert entry.transitions.count() == 1
@@ -66,7 +66,7 @@ def test_it_refuses_a_move_the_lifecycle_does_not_allow(entry, alice):
 
 def test_adopting_needs_filters_a_named_pain_and_an_owner(entry, alice):
     with pytest.raises(TransitionError) as error:
-        entry.move_to(Lifecycle.ADOPTED, by=alice)
+        entry.move_to(Lifecycle.ADOPTED, by=alice, now=NOW)
     assert error.value.reasons == [
         "The capability filter has not been assessed.",
         "The integration filter has not been assessed.",
@@ -82,7 +82,7 @@ def test_an_anticipated_pain_does_not_justify_adoption(entry, alice):
     assess(entry)
     name_pain(entry, anticipated=True)
     with pytest.raises(TransitionError) as error:
-        entry.move_to(Lifecycle.ADOPTED, by=alice)
+        entry.move_to(Lifecycle.ADOPTED, by=alice, now=NOW)
     assert error.value.reasons == [
         "No pain point named today justifies it (anticipated needs do not count)."
     ]
@@ -93,7 +93,7 @@ def test_a_failed_filter_blocks_adoption_with_its_rationale(entry, alice):
     assess(entry, integration=Verdict.FAIL)
     name_pain(entry)
     with pytest.raises(TransitionError) as error:
-        entry.move_to(Lifecycle.ADOPTED, by=alice)
+        entry.move_to(Lifecycle.ADOPTED, by=alice, now=NOW)
     assert error.value.reasons == ["It failed the integration filter: runs beside our Postgres."]
 
 
@@ -118,9 +118,9 @@ def test_a_flagged_tool_can_be_kept(entry, alice):
     entry.owner = alice
     assess(entry)
     name_pain(entry)
-    entry.move_to(Lifecycle.ADOPTED, by=alice)
-    entry.move_to(Lifecycle.FLAGGED, by=alice)
-    entry.move_to(Lifecycle.ADOPTED, by=alice, note="still used by the fraud team")
+    entry.move_to(Lifecycle.ADOPTED, by=alice, now=NOW)
+    entry.move_to(Lifecycle.FLAGGED, by=alice, now=NOW)
+    entry.move_to(Lifecycle.ADOPTED, by=alice, note="still used by the fraud team", now=NOW)
     assert entry.lifecycle == Lifecycle.ADOPTED
 
 
@@ -162,7 +162,7 @@ def test_proposing_again_after_retirement_starts_a_fresh_assessment(entry, alice
     name_pain(entry)
     entry.move_to(Lifecycle.ADOPTED, by=alice, now=MONDAY)
     entry.move_to(Lifecycle.RETIRED, by=alice, now=MONDAY.replace(year=2027))
-    step = entry.move_to(Lifecycle.PROPOSED, by=alice, note="the new team wants it back")
+    step = entry.move_to(Lifecycle.PROPOSED, by=alice, note="the new team wants it back", now=NOW)
 
     entry = StackEntry.objects.get(pk=entry.pk)
     assert entry.lifecycle == Lifecycle.PROPOSED
@@ -177,9 +177,9 @@ def test_proposing_again_after_retirement_starts_a_fresh_assessment(entry, alice
 
 def test_a_move_decides_on_the_stored_state(entry, alice):
     stale = StackEntry.objects.get(pk=entry.pk)
-    entry.move_to(Lifecycle.REJECTED, by=alice)
+    entry.move_to(Lifecycle.REJECTED, by=alice, now=NOW)
     with pytest.raises(TransitionError):
-        stale.move_to(Lifecycle.EVALUATING, by=alice)  # it is rejected by now
+        stale.move_to(Lifecycle.EVALUATING, by=alice, now=NOW)  # it is rejected by now
     assert StackEntry.objects.get(pk=entry.pk).lifecycle == Lifecycle.REJECTED
 
 

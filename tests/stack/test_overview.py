@@ -4,6 +4,7 @@ import pytest
 
 from apps.catalog.models import Tool
 from apps.stack.models import Lifecycle, OrganisationProfile, StackEntry
+from tests.conftest import NOW
 
 
 def adopt(tool_name, **fields):
@@ -107,7 +108,7 @@ def test_the_overview_shows_a_change_once_it_commits(viewer_client, catalog, ali
     assert "Weights &amp; Biases" not in viewer_client.get("/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         adopt("Weights & Biases")
-        mlflow.move_to(Lifecycle.FLAGGED, by=alice, note="replaced")
+        mlflow.move_to(Lifecycle.FLAGGED, by=alice, note="replaced", now=NOW)
     page = viewer_client.get("/").content.decode()
     assert "Weights &amp; Biases" in page and "overlap: 2 tools, 1 allowed" in page
 
@@ -145,6 +146,6 @@ def test_the_overview_says_when_the_linter_has_not_run(viewer_client, catalog):
 
     adopt("MLflow")
     assert "findings: the linter has not run yet" in viewer_client.get("/").content.decode()
-    refresh()
+    refresh(now=NOW)
     page = viewer_client.get("/").content.decode()
     assert "the linter has not run yet" not in page and '<span class="stat-label">findings</span>' in page

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from apps.notifications.services import send_due
-from apps.probes.services import sweep
+from apps.probes.sweep import sweep
 
 
 class Command(BaseCommand):
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         which.add_argument("--entry", metavar="TOOL", help="the probe of one stack entry, by tool name")
 
     def handle(self, *args, all, entry, **options):
-        runs = sweep(force=all or bool(entry), tool=entry)
+        runs = sweep(now=timezone.now(), force=all or bool(entry), tool=entry)
         if entry and not runs:
             raise CommandError(f"No enabled probe on a stack entry for the tool {entry!r}")
         for run in runs:
@@ -26,4 +27,4 @@ class Command(BaseCommand):
             line = (f"{run.probe.entry.tool.name} {run.probe.kind} {'ok' if result.ok else 'error'} "
                     f"last_activity={last} count={count} state={run.state}")
             self.stdout.write(line + (f" {result.error}" if result.error else ""))
-        send_due()
+        send_due(now=timezone.now())

@@ -1,9 +1,12 @@
+import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, MLModel, StackEntry
+from tests.conftest import NOW
+
+pytestmark = pytest.mark.usefixtures("clock")  # the commands and pages read the clock the test pins
 
 
 def test_it_fills_an_empty_database_with_a_demo_organisation(db, capsys):
@@ -50,22 +53,11 @@ def test_a_larger_organisation_for_benchmarks(db, capsys):
     assert ProbeDay.objects.filter(probe__entry__in=generated).count() == 60 * 335  # a year, rolled up
     assert ProbeResult.objects.filter(probe__entry__in=generated).count() == 60 * 30 * 4  # 30 days, raw
     assert f"The linter found {Finding.objects.count():,} findings" in out and Finding.objects.exists()
-    year = timezone.now().year
+    year = NOW.year
     assert list(Review.objects.values_list("year", "status")) == [(year - 1, "closed"), (year - 2, "closed")]
     # A year ago: the demo's seven tools and, of each generated team, all but the retired and rejected.
     assert [review.items.count() for review in Review.objects.all()] == [7 + 3 * 18, 3]
     assert User.objects.get(email="lead001@example.com").role == "lead"
-
-
-def test_the_benchmark_asks_for_postgresql(db):
-    import pytest
-    from django.core.management.base import CommandError
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        pytest.skip("runs on PostgreSQL here")
-    with pytest.raises(CommandError, match="runs on PostgreSQL"):
-        call_command("bench")
 
 
 def cover(page: str, category: str) -> str:
@@ -77,7 +69,7 @@ def cover(page: str, category: str) -> str:
 def test_the_past_reviews_show_the_stack_as_it_stood_then(demo, demo_viewer_client):
     from apps.reviews.models import Review
 
-    year = timezone.now().year
+    year = NOW.year
     page = demo_viewer_client.get(f"/reviews/{Review.objects.get(year=year - 1).pk}/").content.decode()
     assert 'aria-label="Radar of 7 tools in 8 categories"' in page
     assert '<span class="stat-value">7</span><span class="stat-label">tools in use</span>' in page
@@ -112,7 +104,7 @@ def test_the_last_review_says_what_changed_since_the_one_before(demo, client):
     from apps.reviews.models import Review
 
     client.force_login(User.objects.get(email="lead@example.com"))
-    last = Review.objects.get(year=timezone.now().year - 1)
+    last = Review.objects.get(year=NOW.year - 1)
     assert since_the_last_review(meeting_page(client, last, "Seldon Core")) == [
         "Lifecycle: adopted → flagged for removal.", "Usage: active → unused.", "Last review: keep (Still in use).",
     ]
@@ -123,7 +115,7 @@ def test_the_next_review_says_what_changed_since_the_demo_s_last(demo, client):
     from apps.reviews.models import Review
 
     client.force_login(User.objects.get(email="lead@example.com"))
-    this = Review.objects.create(year=timezone.now().year, held_on=timezone.localdate())
+    this = Review.objects.create(year=NOW.year, held_on=NOW.date())
     client.post(f"/reviews/{this.pk}/open/")
     changes = since_the_last_review(meeting_page(client, this, "Neptune"))
     assert "Lifecycle: adopted → flagged for removal." in changes

@@ -1,20 +1,21 @@
-import time
+"""The demo organisation of fixtures/demo-stack.yaml, as `seed_demo` makes it: the stack file
+imported, every demo person given the demo password, and a past written in: the pain points'
+ages, each stack entry's lifecycle history and two evaluations, one decided last year and one
+running late now."""
+
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
-from django.utils import timezone
 
 from apps.accounts.models import Team, User
 from apps.catalog.models import Category
 from apps.evaluations.models import DecisionRecord, Evaluation, Trial, TrialLogEntry
-from apps.findings.services import refresh
 from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, StackEntry
 from apps.stackfile.importer import import_stack
-from apps.stackfile.scale import grow, past_reviews
 
 DEMO_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo-stack.yaml"
 DEMO_PASSWORD = "stackledger-demo"
@@ -52,40 +53,18 @@ HISTORY = {
 }
 
 
-class Command(BaseCommand):
-    help = (
-        "Fill an empty database with the demo organisation of fixtures/demo-stack.yaml. "
-        "A database that already has people or a stack is left alone."
-    )
+def has_organisation() -> bool:
+    """Whether the database has people, teams or a stack already."""
+    return User.objects.exists() or Team.objects.exists() or StackEntry.objects.exists()
 
-    def add_arguments(self, parser):
-        parser.add_argument("--scale", type=int, default=1, metavar="N",
-                            help="1: the demo organisation; N: it and N generated teams of 20 tools each "
-                                 "(100 makes about 2,000 stack entries), for benchmarks.")
 
-    def handle(self, *args, scale=1, **options):
-        if scale < 1:
-            raise CommandError("--scale is 1 or more.")
-        if User.objects.exists() or Team.objects.exists() or StackEntry.objects.exists():
-            self.stdout.write("The database already has an organisation; seed_demo left it alone.")
-            if User.objects.filter(email="lead@example.com").exists():
-                self.stdout.write(DEMO_LOGIN)
-            return
-        now = timezone.now()
-        with transaction.atomic():
-            outcome = import_stack(DEMO_FILE.read_bytes(), commit=True, read_credentials=True, now=now)
-            if not outcome.ok:
-                raise CommandError("The demo stack file is invalid:\n" + "\n".join(outcome.errors))
-            backdate(now)
-        self.stdout.write(f"Demo organisation created. {DEMO_LOGIN}")
-        if scale > 1:
-            started = time.monotonic()
-            made = grow(scale, now=timezone.now(), password=DEMO_PASSWORD)
-            summary = ", ".join(f"{count:,} {what}" for what, count in made.items())
-            self.stdout.write(f"Scale {scale}: added {summary} in {time.monotonic() - started:.0f} s.")
-        past_reviews(timezone.now(), by=User.objects.get(email="lead@example.com"))
-        run = refresh()
-        self.stdout.write(f"The linter found {run.findings:,} findings in {run.seconds:.1f} s.")
+@transaction.atomic
+def seed(now) -> None:
+    """Import the demo stack file and back-date it from `now`, in one transaction."""
+    outcome = import_stack(DEMO_FILE.read_bytes(), commit=True, read_credentials=True, now=now)
+    if not outcome.ok:
+        raise CommandError("The demo stack file is invalid:\n" + "\n".join(outcome.errors))
+    backdate(now)
 
 
 def backdate(now) -> None:

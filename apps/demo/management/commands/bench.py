@@ -174,12 +174,12 @@ def run_sweep(target: str) -> dict:
     from django.utils import timezone
 
     from apps.lib.http import TOTAL_TIMEOUT
-    from apps.probes import services
     from apps.probes.models import Probe
+    from apps.probes.sweep import SWEEP_LIMIT, sweep
     from apps.stack.models import IN_USE, Lifecycle, StackEntry
 
     now = timezone.now()
-    ids = list(Probe.objects.order_by("pk").values_list("pk", flat=True)[:services.SWEEP_LIMIT])
+    ids = list(Probe.objects.order_by("pk").values_list("pk", flat=True)[:SWEEP_LIMIT])
     # A sweep reads the tools in use or on trial: the proposed, retired and rejected ones among
     # these are put in use, so that the sweep is a full one (the pages were timed before).
     swept = [*IN_USE, Lifecycle.EVALUATING]
@@ -189,7 +189,7 @@ def run_sweep(target: str) -> dict:
     Probe.objects.filter(pk__in=hanging).update(url=f"{target}/hang")
     Probe.objects.filter(pk__in=ids).exclude(pk__in=hanging).update(url=f"{target}/ok")
     started = time.monotonic()
-    runs = services.sweep(now=now)
+    runs = sweep(now=now)
     seconds = time.monotonic() - started
     failed = sum(1 for run in runs if not run.result.ok)
     return {"probes": len(runs), "hanging": len(hanging), "seconds": seconds, "timeout": TOTAL_TIMEOUT,
