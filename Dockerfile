@@ -39,8 +39,9 @@ RUN chmod 0755 docker/entrypoint-web.sh \
 USER app
 
 # DEBUG=0 selects whitenoise's CompressedManifestStaticFilesStorage, so the manifest is
-# built here. The SECRET_KEY is a throwaway for this one command and is not kept in the image.
-RUN SECRET_KEY=collectstatic-build-only DEBUG=0 python manage.py collectstatic --noinput
+# built here. The keys are throwaways for this one command and are not kept in the image.
+RUN SECRET_KEY=collectstatic-build-only FIELD_ENCRYPTION_KEYS=collectstatic-build-only DEBUG=0 \
+    python manage.py collectstatic --noinput
 
 # gunicorn reads GUNICORN_CMD_ARGS, so the CMD here and docker/entrypoint-web.sh share one
 # set of options (override the variable at run time to change them).

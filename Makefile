@@ -20,14 +20,17 @@ install: $(VENV)/.installed
 
 # Web server, Celery worker and beat on SQLite and the embedded broker. Ctrl-C stops all three.
 # It runs as a team would see it (DEBUG off: Stackledger's own error pages), with a signing
-# key made for this checkout on first start, and links that name the port it serves on.
+# key and a credential key made for this checkout on first start, and links that name the
+# port it serves on.
 run: export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
+run: export FIELD_ENCRYPTION_KEYS_FILE ?= $(CURDIR)/var/field_encryption_keys
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 # On a laptop the tools to probe run on the same machine.
 run: export PROBE_ALLOWED_NETWORKS ?= 127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16
 run: install
 	@mkdir -p var
 	@[ -s "$$SECRET_KEY_FILE" ] || { umask 077; $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > "$$SECRET_KEY_FILE"; }
+	@[ -s "$$FIELD_ENCRYPTION_KEYS_FILE" ] || { umask 077; $(PY) -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())' > "$$FIELD_ENCRYPTION_KEYS_FILE"; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_catalog

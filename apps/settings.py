@@ -12,6 +12,7 @@ import dj_database_url
 import django.forms
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from apps.lib import env as environment
 from apps.lib.env import env, env_bool, env_int, env_list
@@ -19,9 +20,18 @@ from apps.lib.env import env, env_bool, env_int, env_list
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-DEFAULT_SECRET_KEY = "django-insecure-stackledger-local-only"  # refused with DEBUG off
-SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
+# The key anyone can read here signs only while developing Stackledger itself: with DEBUG off
+# every process (gunicorn, the worker, beat, manage.py) refuses to start without a key of its own,
+# since sessions and the keep/remove links in emails could otherwise be forged.
+DEFAULT_SECRET_KEY = "django-insecure-stackledger-local-only"
+SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY if DEBUG else "")
+if not DEBUG and SECRET_KEY in ("", DEFAULT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set (nor SECRET_KEY_FILE, a file that holds it), and with DEBUG off "
+        "there is no default: set it to a long random string, e.g. "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -163,7 +173,8 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-# Login attempts: after 5 failures for one email from one address, that pair waits 15 minutes.
+# Login attempts: after 5 failures for one account from one address, that pair waits 15 minutes.
+# The account is the one the login resolves, whichever spelling of its email was typed.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
@@ -173,6 +184,9 @@ AXES_CLIENT_IP_CALLABLE = "apps.accounts.lockout.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The proxies whose X-Forwarded-For the lockout believes (comma-separated networks); empty, it
+# counts the address of the socket, since anyone can send the header.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -255,11 +269,19 @@ else:
     }
 
 # Probes (used by the probe drivers): the networks they may reach, and the Fernet keys that
-# encrypt their credentials, newest first.
+# encrypt their credentials, newest first. With DEBUG off both are the operator's to choose:
+# no networks is a system check error (stackledger.E002), and no keys refuses to start, since a
+# key made from SECRET_KEY would hand every credential to whoever learns that one.
 PROBE_ALLOWED_NETWORKS = env_list(
-    "PROBE_ALLOWED_NETWORKS", "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
+    "PROBE_ALLOWED_NETWORKS", "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16" if DEBUG else ""
 )
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+if not DEBUG and not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS is not set (nor FIELD_ENCRYPTION_KEYS_FILE, a file that holds it), "
+        "and with DEBUG off probe credentials are encrypted with no other key: set it to a Fernet "
+        "key, e.g. python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'."
+    )
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,8 @@
 set -eu
 cd /app
 
-# Refuse to start on a configuration that is unsafe in production (e.g. no SECRET_KEY).
+# Refuse to start on a configuration that is unsafe in production (e.g. no PROBE_ALLOWED_NETWORKS;
+# without SECRET_KEY or FIELD_ENCRYPTION_KEYS the settings themselves refuse).
 python manage.py check --deploy --fail-level ERROR
 
 python manage.py migrate --noinput

@@ -14,7 +14,7 @@ PUBLIC = {"login", "usage-answer", "heartbeat"}  # signed or secret URLs, tested
 TOKEN_OR_LOGIN = {"stack-json"}  # answers 401 rather than redirecting scripts to a login page
 LEAD_ONLY = {
     "entry-move", "entry-edit", "entry-filter", "stack-import", "token-list", "token-revoke",
-    "entry-attest", "entry-probe-now",  # the owner may too
+    "entry-attest", "entry-probe-now", "entry-heartbeat-rotate",  # the owner may too
     "entry-probe", "decision-create", "decision-accept", "evaluation-cancel",
     "review-schedule", "review-open", "review-meeting", "review-keep-healthy", "review-close", "review-item-decide",
     "review-item-filter", "task-done",  # the task's owner may too

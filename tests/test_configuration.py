@@ -23,7 +23,7 @@ def test_settings_read_every_variable_design_names():
     assert variables_settings_read() == {
         "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SITE_URL", "DATABASE_URL", "CELERY_BROKER_URL",
         "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS",
-        "DEFAULT_FROM_EMAIL", "PROBE_ALLOWED_NETWORKS", "FIELD_ENCRYPTION_KEYS",
+        "DEFAULT_FROM_EMAIL", "PROBE_ALLOWED_NETWORKS", "FIELD_ENCRYPTION_KEYS", "TRUSTED_PROXIES",
     }
 
 

@@ -1,5 +1,6 @@
 """What `make run` hands the web server, the worker and beat: the port it serves on in every
-link, Stackledger's own error pages (DEBUG off) and a signing key of its own.
+link, Stackledger's own error pages (DEBUG off), and a signing key and a credential key of its
+own, which the settings require with DEBUG off.
 
 The make recipe runs for real; the virtual environment it calls is a stand-in whose `python`
 runs the real interpreter for `-c` and answers manage.py commands without doing them, and
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = f"""#!/bin/sh
@@ -22,6 +24,8 @@ HONCHO = """#!/bin/sh
 echo "SITE_URL=$SITE_URL"
 echo "DEBUG=${DEBUG:-unset}"
 echo "SECRET_KEY_FILE=$SECRET_KEY_FILE"
+echo "FIELD_ENCRYPTION_KEYS_FILE=$FIELD_ENCRYPTION_KEYS_FILE"
+echo "PROBE_ALLOWED_NETWORKS=$PROBE_ALLOWED_NETWORKS"
 """
 
 
@@ -41,8 +45,10 @@ def stand_in_venv(tmp_path):
 
 def make_run(venv, tmp_path, **variables):
     environment = {key: value for key, value in os.environ.items()
-                   if key not in {"SITE_URL", "DEBUG", "SECRET_KEY_FILE", "PORT", "MAKEFLAGS"}}
+                   if key not in {"SITE_URL", "DEBUG", "SECRET_KEY_FILE", "FIELD_ENCRYPTION_KEYS_FILE",
+                                  "PROBE_ALLOWED_NETWORKS", "PORT", "MAKEFLAGS"}}
     environment["SECRET_KEY_FILE"] = str(tmp_path / "secret_key")
+    environment["FIELD_ENCRYPTION_KEYS_FILE"] = str(tmp_path / "field_encryption_keys")
     result = subprocess.run(
         ["make", "--no-print-directory", "run", f"VENV={venv}", *(f"{k}={v}" for k, v in variables.items())],
         cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
@@ -64,3 +70,14 @@ def test_it_runs_with_debug_off_and_a_key_made_once(stand_in_venv, tmp_path):
     assert oct(Path(seen["SECRET_KEY_FILE"]).stat().st_mode & 0o777) == "0o600"
     make_run(stand_in_venv, tmp_path)
     assert Path(seen["SECRET_KEY_FILE"]).read_text().strip() == key  # kept across starts
+
+
+def test_it_runs_with_a_credential_key_made_once_and_the_networks_set(stand_in_venv, tmp_path):
+    seen = make_run(stand_in_venv, tmp_path)
+    path = Path(seen["FIELD_ENCRYPTION_KEYS_FILE"])
+    key = path.read_text().strip()
+    Fernet(key)  # a real Fernet key, not one made from the signing key
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert seen["PROBE_ALLOWED_NETWORKS"].startswith("127.0.0.0/8,")
+    make_run(stand_in_venv, tmp_path)
+    assert path.read_text().strip() == key  # kept across starts

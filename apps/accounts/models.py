@@ -89,12 +89,16 @@ class User(AbstractBaseUser, PermissionsMixin):
                 return role
         return None
 
+    def is_staff_as(self, role: str) -> bool:
+        """Whether the user has the admin site with this role: platform leads and superusers do."""
+        return role == LEAD or self.is_superuser
+
     def set_role(self, role: str) -> None:
         """Give the user exactly one role. Platform leads also get the admin site."""
         from django.contrib.auth.models import Group
 
         self.groups.set([Group.objects.get(name=GROUP_NAMES[role])])
-        is_staff = role == LEAD or self.is_superuser
+        is_staff = self.is_staff_as(role)
         if self.is_staff != is_staff:
             self.is_staff = is_staff
             self.save(update_fields=["is_staff"])

@@ -1,36 +1,65 @@
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q
 
 from apps.catalog.models import Category, Tool
 from apps.evaluations.models import DecisionRecord, Trial, TrialLogEntry
+from apps.evaluations.services import ENDED, may_revive
 from apps.lib.forms import DateInput
 from apps.painpoints.models import PainPoint
 from apps.stack.models import IN_USE, Lifecycle
 
 
+class ShortlistWidget(forms.CheckboxSelectMultiple):
+    """Checkboxes; a tool whose entry is in one of the `locked` lifecycles is shown but
+    cannot be ticked."""
+
+    locked = ()
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if getattr(getattr(value, "instance", None), "entry_lifecycle", None) in self.locked:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class ShortlistField(forms.ModelMultipleChoiceField):
     """Two or three candidates among the tools of one category that the stack does not run yet,
-    as checkboxes with a search box above them."""
+    as checkboxes with a search box above them. A rejected or retired tool is marked; only
+    someone who may propose it again (a lead) can tick it."""
 
-    widget = forms.CheckboxSelectMultiple(attrs={"class": "choices", "data-searchable": ""})
+    widget = ShortlistWidget(attrs={"class": "choices", "data-searchable": ""})
 
     def __init__(self, **kwargs):
         super().__init__(Tool.objects.none(), label="Shortlist", help_text="Two or three tools.", **kwargs)
+        self.revives = False
 
-    def limit_to(self, category: Category | None) -> None:
+    def limit_to(self, category: Category | None, *, user=None) -> None:
         self.queryset = candidates(category)
+        self.revives = may_revive(user)
+        self.widget.locked = () if self.revives else ENDED
         if category is None:
             self.help_text = "Choose a category first."
         elif not self.queryset.exists():
             self.help_text = (f"Every {category.name.lower()} tool in the catalogue is in use or none is listed: "
                               "add the candidates to the catalogue first.")
 
+    def label_from_instance(self, tool):
+        lifecycle = getattr(tool, "entry_lifecycle", None)
+        if lifecycle not in ENDED:
+            return tool.name
+        state = Lifecycle(lifecycle).label.lower()
+        if self.revives:
+            return f"{tool.name} ({state}: shortlisting proposes it again)"
+        return f"{tool.name} ({state}: only a platform lead shortlists it again)"
+
 
 def candidates(category: Category | None):
-    """The tools an evaluation of `category` may shortlist: the category's, not in use."""
+    """The tools an evaluation of `category` may shortlist: the category's, not in use, each
+    with its entry's lifecycle (None without an entry)."""
     if category is None:
         return Tool.objects.none()
-    return Tool.objects.filter(categories=category).exclude(stack_entry__lifecycle__in=IN_USE).order_by("name")
+    return (Tool.objects.filter(categories=category).exclude(stack_entry__lifecycle__in=IN_USE)
+            .annotate(entry_lifecycle=F("stack_entry__lifecycle")).order_by("name"))
 
 
 class EvaluationForm(forms.Form):
@@ -51,14 +80,14 @@ class EvaluationForm(forms.Form):
     time_box_days = forms.IntegerField(min_value=1, max_value=60, initial=7, label="Time box (days)")
     side_by_side = forms.BooleanField(required=False, label="Side by side", help_text="Run the trials at once rather than one after another.")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].widget.attrs.update({
             "hx-get": "", "hx-target": "#evaluation-form", "hx-select": "#evaluation-form",
             "hx-swap": "outerHTML", "hx-include": "closest form", "hx-params": "not csrfmiddlewaretoken",
         })
         category = self._category()
-        self.fields["tools"].limit_to(category)
+        self.fields["tools"].limit_to(category, user=user)
         pains = PainPoint.objects.filter(
             status__in=[PainPoint.Status.OPEN, PainPoint.Status.EVALUATING], anticipated=False,
         ).order_by("title")
@@ -83,9 +112,9 @@ class ShortlistForm(forms.Form):
     time_box_days = EvaluationForm.base_fields["time_box_days"]
     side_by_side = EvaluationForm.base_fields["side_by_side"]
 
-    def __init__(self, *args, evaluation, **kwargs):
+    def __init__(self, *args, evaluation, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tools"].limit_to(evaluation.category)
+        self.fields["tools"].limit_to(evaluation.category, user=user)
 
 
 class TrialForm(forms.ModelForm):

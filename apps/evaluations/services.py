@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from apps.evaluations.models import SHORTLIST, DecisionRecord, Evaluation, Trial
+from apps.lib.markdown import markdown_text
 from apps.notifications.services import notify
 from apps.painpoints.models import PainPoint
 from apps.stack.models import IN_USE, Lifecycle, StackEntry, Verdict
@@ -37,9 +38,20 @@ def evaluation_start(*, title, category, use_case, pain_points, tools, by, start
     return evaluation
 
 
-def _check_shortlist(tools, category) -> None:
+# Entries a decision ended. Shortlisting one proposes it again, which undoes that decision: a
+# lead's move (someone who may change stack entries), never an evaluator's.
+ENDED = (Lifecycle.RETIRED, Lifecycle.REJECTED)
+
+
+def may_revive(user) -> bool:
+    """Whether `user` may shortlist a rejected or retired tool, proposing it again."""
+    return bool(user) and user.has_perm("stack.change_stackentry")
+
+
+def _check_shortlist(tools, category, *, by) -> None:
     """A shortlist is two or three tools of the evaluation's category, none of them in use: an
-    evaluation chooses among candidates, it never re-points a tool the stack already runs."""
+    evaluation chooses among candidates, it never re-points a tool the stack already runs. A
+    rejected or retired tool is shortlisted only by someone who may propose it again."""
     low, high = SHORTLIST
     if not low <= len(tools) <= high:
         raise EvaluationError(f"A shortlist has two or three tools, not {len(tools)}: enough to compare, "
@@ -48,10 +60,18 @@ def _check_shortlist(tools, category) -> None:
     if outside:
         raise EvaluationError(f"Not {category.name.lower()} tools: {', '.join(outside)}. A shortlist holds "
                               "tools of the evaluation's category.")
-    in_use = StackEntry.objects.filter(tool__in=tools, lifecycle__in=IN_USE).select_related("tool")
+    # Locked until the shortlist commits: the lifecycles checked here are the ones moved.
+    entries = list(StackEntry.objects.select_for_update(of=("self",)).filter(tool__in=tools)
+                   .select_related("tool").order_by("pk"))
+    in_use = sorted(e.tool.name for e in entries if e.lifecycle in IN_USE)
     if in_use:
-        raise EvaluationError(f"Already in the stack: {', '.join(e.tool.name for e in in_use)}. An evaluation "
+        raise EvaluationError(f"Already in the stack: {', '.join(in_use)}. An evaluation "
                               "chooses among candidates; a tool in use is reviewed, not re-evaluated.")
+    ended = sorted((e.tool.name, e.get_lifecycle_display().lower()) for e in entries if e.lifecycle in ENDED)
+    if ended and not may_revive(by):
+        names = ", ".join(f"{name} ({lifecycle})" for name, lifecycle in ended)
+        raise EvaluationError(f"Rejected or retired: {names}. Shortlisting one proposes it again, which "
+                              "undoes an earlier decision: ask a platform lead to shortlist it.")
 
 
 @transaction.atomic
@@ -65,7 +85,7 @@ def shortlist(evaluation: Evaluation, *, tools, by, start_on=None, side_by_side=
         raise EvaluationError(f"“{evaluation.title}” is cancelled.")
     if evaluation.trials.exists():
         raise EvaluationError(f"“{evaluation.title}” has its shortlist already.")
-    _check_shortlist(tools, evaluation.category)
+    _check_shortlist(tools, evaluation.category, by=by)
     pain_points = list(evaluation.pain_points.all())
     entries = entries_propose(tools, by=by, now=now)
     trials = []
@@ -73,7 +93,7 @@ def shortlist(evaluation: Evaluation, *, tools, by, start_on=None, side_by_side=
         entry = entries[tool.pk]
         entry.pain_points.add(*pain_points)
         note = f"Shortlisted in the evaluation “{evaluation.title}”."
-        if entry.lifecycle in (Lifecycle.RETIRED, Lifecycle.REJECTED):
+        if entry.lifecycle in ENDED:
             entry.move_to(Lifecycle.PROPOSED, by=by, now=now, note=note)
         if entry.lifecycle == Lifecycle.PROPOSED:
             entry.move_to(Lifecycle.EVALUATING, by=by, now=now, note=note)
@@ -184,7 +204,8 @@ MARKDOWN_PREFETCH = ["evaluation__pain_points", "evaluation__trials__entry__tool
 
 def decision_markdown(record: DecisionRecord) -> str:
     """The record as a Markdown file (MADR-like) to commit next to code. Each pain point is
-    listed once, with its evidence: a line of the context that only names one is left out."""
+    listed once, with its evidence: a line of the context that only names one is left out.
+    Whatever people typed renders as text there, never as HTML or a link."""
     evaluation = record.evaluation
     pains = list(evaluation.pain_points.all())
 
@@ -193,8 +214,9 @@ def decision_markdown(record: DecisionRecord) -> str:
 
     titles = {named(p.title) for p in pains}
     context = "\n".join(line for line in record.context.strip().splitlines() if named(line) not in titles).strip()
+    md = markdown_text
     lines = [
-        f"# {record.number}. {record.title}",
+        f"# {record.number}. {md(record.title)}",
         "",
         f"* Status: {record.get_status_display().lower()}"
         + (f" (supersedes {record.supersedes.number})" if record.supersedes_id else ""),
@@ -202,9 +224,9 @@ def decision_markdown(record: DecisionRecord) -> str:
     ]
     if record.revisit_by:
         lines.append(f"* Revisit by: {record.revisit_by:%Y-%m-%d}")
-    lines += ["", "## Context and pain points", ""] + ([context, ""] if context else [])
-    lines += [f"* {p.title}" + (f" — {p.evidence}" if p.evidence else "") for p in pains]
-    lines += ["", f"Representative use case: {evaluation.use_case.strip()}", "", "## Considered options", ""]
+    lines += ["", "## Context and pain points", ""] + ([md(context), ""] if context else [])
+    lines += [f"* {md(p.title)}" + (f" — {md(p.evidence)}" if p.evidence else "") for p in pains]
+    lines += ["", f"Representative use case: {md(evaluation.use_case.strip())}", "", "## Considered options", ""]
     for trial in evaluation.trials.all():  # callers prefetch MARKDOWN_PREFETCH
         scores = ", ".join(
             f"{label} {value}/5" for label, value in [
@@ -213,11 +235,11 @@ def decision_markdown(record: DecisionRecord) -> str:
         )
         verdicts = ", ".join(f"{label.lower()} {verdict}" for _, label, verdict, _ in trial.entry.verdicts())
         end_to_end = {True: "ran end to end", False: "did not run end to end", None: "end to end not recorded"}[trial.ran_end_to_end]
-        lines.append(f"* {trial.entry.tool.name}: {end_to_end}; {scores or 'not scored'}; filters: {verdicts}")
-    chosen = record.chosen.entry.tool.name if record.chosen else "none of the options"
-    lines += ["", "## Decision outcome", "", f"Chosen: {chosen}.", "", record.outcome.strip(), ""]
+        lines.append(f"* {md(trial.entry.tool.name)}: {end_to_end}; {scores or 'not scored'}; filters: {verdicts}")
+    chosen = md(record.chosen.entry.tool.name) if record.chosen else "none of the options"
+    lines += ["", "## Decision outcome", "", f"Chosen: {chosen}.", "", md(record.outcome.strip()), ""]
     if record.consequences.strip():
-        lines += ["## Consequences", "", record.consequences.strip(), ""]
+        lines += ["## Consequences", "", md(record.consequences.strip()), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

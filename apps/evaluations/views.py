@@ -52,7 +52,7 @@ def evaluation_list(request):
 @permission_required("evaluations.add_evaluation", raise_exception=True)
 def evaluation_create(request):
     # A GET may carry what was typed so far: choosing a category fetches the form again.
-    form = EvaluationForm(request.POST or None, initial=request.GET.dict())
+    form = EvaluationForm(request.POST or None, initial=request.GET.dict(), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             evaluation = evaluation_start(by=request.user, now=timezone.now(), **form.cleaned_data)
@@ -72,7 +72,7 @@ def evaluation_detail(request, pk):
     trials = list(evaluation.trials.all())
     form = None
     if not trials and not evaluation.is_cancelled and request.user.has_perm("evaluations.add_evaluation"):
-        form = ShortlistForm(evaluation=evaluation)
+        form = ShortlistForm(evaluation=evaluation, user=request.user)
     return render(request, "evaluations/evaluation_detail.html", {
         "evaluation": evaluation, "trials": trials, "calendar": calendar_bars(trials), "today": timezone.localdate(),
         "shortlist_form": form,
@@ -84,7 +84,7 @@ def evaluation_detail(request, pk):
 def evaluation_shortlist(request, pk):
     """A draft evaluation gets its two or three candidates."""
     evaluation = get_object_or_404(Evaluation, pk=pk)
-    form = ShortlistForm(request.POST, evaluation=evaluation)
+    form = ShortlistForm(request.POST, evaluation=evaluation, user=request.user)
     if form.is_valid():
         try:
             trials = shortlist(evaluation, by=request.user, now=timezone.now(), **form.cleaned_data)

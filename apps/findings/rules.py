@@ -206,8 +206,8 @@ def probe_failing(stack: Stack):
             yield found(
                 "probe-failing",
                 f"The probe of {entry.tool} has failed {probe.consecutive_failures} time"
-                f"{'s' if probe.consecutive_failures != 1 else ''} in a row ({probe.last_error}); until it "
-                "works its use is unknown, never taken for unused (rule 8).",
+                f"{'s' if probe.consecutive_failures != 1 else ''} in a row; until it works its use is "
+                "unknown, never taken for unused (rule 8). Its owner and the leads see why on its page.",
                 entry=entry,
             )
 

@@ -1,5 +1,6 @@
 """System checks for settings that would silently break the product in production."""
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -31,14 +32,14 @@ def check_production_settings(app_configs, **kwargs):
                 id="stackledger.W002",
             )
         )
-    if not settings.FIELD_ENCRYPTION_KEYS:
+    if not settings.PROBE_ALLOWED_NETWORKS:
         problems.append(
-            Warning(
-                "FIELD_ENCRYPTION_KEYS is not set, so probe credentials are encrypted with a key "
-                "derived from SECRET_KEY: changing SECRET_KEY would make them unreadable.",
-                hint="Set FIELD_ENCRYPTION_KEYS to a Fernet key, e.g. python3 -c 'import base64, os; "
-                "print(base64.urlsafe_b64encode(os.urandom(32)).decode())'.",
-                id="stackledger.W004",
+            Error(
+                "PROBE_ALLOWED_NETWORKS is not set: with DEBUG off there is no default, since "
+                "which networks usage probes may reach is for the operator to say.",
+                hint="Set PROBE_ALLOWED_NETWORKS to the networks where the tools run, e.g. "
+                "10.20.0.0/16,10.30.4.0/24.",
+                id="stackledger.E002",
             )
         )
     if urlsplit(settings.SITE_URL).hostname in LOCAL_HOSTS:
@@ -67,3 +68,23 @@ def check_secret_key(app_configs, **kwargs):
             id="stackledger.E001",
         )
     ]
+
+
+@register()
+def check_network_lists(app_configs, **kwargs):
+    """The settings that list networks: a typo would otherwise surface only when a probe runs or
+    someone logs in."""
+    problems = []
+    for name in ("PROBE_ALLOWED_NETWORKS", "TRUSTED_PROXIES"):
+        for value in getattr(settings, name):
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                problems.append(
+                    Error(
+                        f"{name} holds {value!r}, which is not a network.",
+                        hint="Write each one as an address or in CIDR notation, e.g. 10.0.0.5 or 10.0.0.0/24.",
+                        id="stackledger.E003",
+                    )
+                )
+    return problems

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from apps.accounts.roles import is_owner_or_lead
@@ -21,7 +22,8 @@ from apps.health.models import Heartbeat
 from apps.health.tasks import WORKER
 from apps.lib.charts import sparkline
 from apps.lib.htmx import wants_fragment
-from apps.probes.selectors import activity_trend, recent_errors
+from apps.probes.models import Kind
+from apps.probes.selectors import activity_trend, failing_since, recent_errors
 from apps.reviews.dashboard import live_dashboard
 from apps.stack import services as stack
 from apps.stack.forms import EntryDetailsForm, FilterVerdictForm
@@ -78,15 +80,18 @@ def _entry_context(entry: StackEntry, user, **extra) -> dict:
     now = timezone.now()
     findings = list(entry.findings.exclude(code__in=STACK_WIDE))
     probe = getattr(entry, "probe", None)
+    # What a probe's target answered may show in its errors, and the heartbeat URL is a
+    # secret: both only for the owner and leads. Every role sees the health.
+    owner_or_lead = is_owner_or_lead(user, entry)
     usage = {
         "probe": probe,
         "trend": sparkline(activity_trend(probe, now=now)) if probe else "",
-        "errors": recent_errors(probe) if probe else [],
+        "errors": recent_errors(probe) if probe and owner_or_lead else [],
+        "failing_since": failing_since(probe) if probe else None,
         "changes": list(entry.usage_changes.order_by("-at")[:8]),
         "unused_after": entry.unused_after(probe),  # (days, where they are set)
-        # The heartbeat URL is a secret: only the owner and leads see it.
         "heartbeat_url": settings.SITE_URL + reverse("heartbeat", kwargs={"token": probe.heartbeat_token})
-        if probe and probe.heartbeat_token and is_owner_or_lead(user, entry) else "",
+        if probe and probe.kind == Kind.HEARTBEAT and probe.heartbeat_token and owner_or_lead else "",
     }
     moves = [(value, Lifecycle(value).label) for value in entry.allowed_moves()]
     forms = {
@@ -103,7 +108,11 @@ def _entry_context(entry: StackEntry, user, **extra) -> dict:
 
 
 def entry_detail(request, pk):
-    return render(request, "ledger/entry_detail.html", _entry_context(_load_entry(pk), request.user))
+    context = _entry_context(_load_entry(pk), request.user)
+    response = render(request, "ledger/entry_detail.html", context)
+    if context["usage"]["heartbeat_url"]:
+        add_never_cache_headers(response)  # no browser or proxy keeps a page with a secret URL
+    return response
 
 
 @require_POST

@@ -2,8 +2,10 @@
 
 FIELD_ENCRYPTION_KEYS holds comma-separated Fernet keys, newest first: new values are
 encrypted with the first, any of them decrypts, so keys rotate by adding a new one in front
-and re-encrypting. Without keys, one is derived from SECRET_KEY (a system check warns in
-production). A token no key opens raises WrongKey: it never turns into an empty secret.
+and re-encrypting. Only while developing Stackledger itself (DEBUG on) may the keys be left
+out: then one is derived from SECRET_KEY. With DEBUG off the settings refuse to start without
+keys, and no key is ever derived, so whoever learns SECRET_KEY cannot read the credentials.
+A token no key opens raises WrongKey: it never turns into an empty secret.
 """
 
 import base64
@@ -26,6 +28,8 @@ def _keys() -> list[Fernet]:
                 "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key "
                 "(32 url-safe base64-encoded bytes)"
             ) from None
+    if not settings.DEBUG:
+        raise WrongKey("FIELD_ENCRYPTION_KEYS is not set")
     digest = hashlib.sha256(f"stackledger-fields:{settings.SECRET_KEY}".encode()).digest()
     return [Fernet(base64.urlsafe_b64encode(digest))]
 

@@ -4,11 +4,13 @@
 http(s), credentials in the URL, and link-local or cloud-metadata addresses however the IP is
 written (decimal 2852039166, hex 0xA9FEA9FE, octal 0251.0376.0251.0376, short forms like
 169.254.43518, IPv4-mapped IPv6 [::ffff:169.254.169.254]). The HTTP client checks the address
-a name resolves to again at connect time.
+a name resolves to again at connect time. `this_host_addresses` lists the addresses this machine
+answers on, which the client guards like loopback where Stackledger's own services listen.
 """
 
 import ipaddress
 import socket
+from pathlib import Path
 from urllib.parse import urlsplit
 
 ALLOWED_SCHEMES = {"http", "https"}
@@ -78,3 +80,41 @@ def check_url(url: str) -> None:
     address = parse_ip(hostname)
     if address is not None:
         check_address(address)
+
+
+def this_host_addresses() -> frozenset:
+    """Every address of this machine beyond loopback: those of its network interfaces (read
+    from /proc on Linux) and those its host name resolves to. A server listening on 0.0.0.0
+    answers on each of them."""
+    found = _interface_addresses()
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, type=socket.SOCK_STREAM)
+    except OSError:
+        infos = []
+    for info in infos:
+        address = parse_ip(info[4][0].split("%")[0])
+        if address is not None:
+            found.add(address)
+    return frozenset(found)
+
+
+def _interface_addresses(proc: Path = Path("/proc/net")) -> set:
+    found = set()
+    try:
+        # IPv4: the routing trie lists each local address as an entry followed by "/32 host LOCAL".
+        last = None
+        for line in (proc / "fib_trie").read_text().splitlines():
+            line = line.strip()
+            if line.startswith("|--"):
+                last = line[3:].strip()
+            elif line.startswith("/32 host LOCAL") and last:
+                found.add(ipaddress.IPv4Address(last))
+    except (OSError, ValueError):
+        pass
+    try:
+        # IPv6: one line per address, the address first, in 32 hex digits.
+        for line in (proc / "if_inet6").read_text().splitlines():
+            found.add(ipaddress.IPv6Address(int(line.split()[0], 16)))
+    except (OSError, ValueError, IndexError):
+        pass
+    return found

@@ -1,9 +1,10 @@
 """A strict, safe YAML reader for files people write by hand and keep in git.
 
 It reads plain YAML only: no tags, no anchors or aliases (so no alias bombs), no duplicate
-keys, no more than MAX_BYTES, and none of YAML 1.1's surprises (`NO` read as false, `012`
-read as octal 10, `1:30` read as 90): those are refused with a hint to quote them. Every
-mapping remembers its line and the line of each of its keys, so errors can point at them.
+keys, no more than MAX_BYTES, no number longer than MAX_DIGITS digits, and none of YAML 1.1's
+surprises (`NO` read as false, `012` read as octal 10, `1:30` read as 90): those are refused
+with a hint to quote them. Every mapping remembers its line and the line of each of its keys,
+so errors can point at them.
 """
 
 import re
@@ -13,6 +14,9 @@ from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
+# No value anyone writes by hand has more digits; Python refuses to read an int of more than
+# 4,300 anyway (sys.get_int_max_str_digits), and reading a long one is slow.
+MAX_DIGITS = 30
 
 
 class YamlError(Exception):
@@ -86,6 +90,18 @@ class StrictLoader(yaml.SafeLoader):
                 self._depth -= 1
         return super().compose_node(parent, index)
 
+    def construct_number(self, node):
+        digits = sum(ch.isdigit() for ch in node.value)
+        if digits > MAX_DIGITS:
+            raise YamlError(
+                node.start_mark.line + 1,
+                f"{node.value[:12]}… is a number of {digits:,} digits; a number here has at most {MAX_DIGITS} "
+                "(quote it to mean text)",
+            )
+        if node.tag.endswith(":int"):
+            return self.construct_yaml_int(node)
+        return self.construct_yaml_float(node)
+
     def construct_record(self, node):
         record = Record(line=node.start_mark.line + 1)
         yield record
@@ -107,6 +123,8 @@ StrictLoader.add_implicit_resolver("tag:yaml.org,2002:null", _NULL, ["~", "n", "
 StrictLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
 StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
 StrictLoader.add_constructor("tag:yaml.org,2002:map", StrictLoader.construct_record)
+StrictLoader.add_constructor("tag:yaml.org,2002:int", StrictLoader.construct_number)
+StrictLoader.add_constructor("tag:yaml.org,2002:float", StrictLoader.construct_number)
 
 
 def load(text: str | bytes):

@@ -1,15 +1,9 @@
 import json
-from urllib.parse import urlsplit
 
 from django import forms
 
 from apps.probes.drivers.prometheus import PRESETS
-from apps.probes.models import Kind, Probe
-
-
-def same_server(before: str, after: str) -> bool:
-    """Whether two probe URLs reach the same server (scheme, host and port)."""
-    return (urlsplit(before or "")[:2]) == (urlsplit(after or "")[:2])
+from apps.probes.models import Kind, Probe, credential_stays
 
 
 class ParamsField(forms.JSONField):
@@ -123,9 +117,10 @@ class ProbeSettingsForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        old = self.instance
-        if old.pk and old.has_credential and not data.get("credential") and not same_server(old.url, data.get("url", "")):
-            self.add_error("credential", "The URL points at another server: enter the credential again. "
+        old = self.instance  # as stored: the form's values reach it only after clean()
+        moved = not credential_stays(kind_before=old.kind, url_before=old.url, kind=self.kind, url=data.get("url", ""))
+        if old.pk and old.has_credential and not data.get("credential") and moved:
+            self.add_error("credential", "The probe now reads another server: enter the credential again. "
                                          "A stored credential is never sent to a new server.")
         if self.kind == Kind.PROMETHEUS:
             preset, query = data.get("param_preset"), data.get("param_query")

@@ -1,4 +1,5 @@
 import secrets
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from apps.lib import crypto
 from apps.lib.netguard import RefusedTarget, check_url
+from apps.probes.drivers import github_actions, wandb
 from apps.stack.models import StackEntry
 
 
@@ -25,6 +27,25 @@ class Kind(models.TextChoices):
 # Kinds that read an API at a URL the team gives; the SaaS ones default to the public API.
 URL_REQUIRED = {Kind.MLFLOW, Kind.PREFECT, Kind.AIRFLOW, Kind.PROMETHEUS, Kind.HTTP_JSON}
 URL_OPTIONAL = {Kind.GITHUB_ACTIONS, Kind.WANDB}
+# Where the kinds with an optional URL send their requests without one.
+DEFAULT_API = {Kind.GITHUB_ACTIONS: github_actions.API, Kind.WANDB: wandb.API}
+
+
+def server_of(kind: str, url: str) -> tuple[str, str] | None:
+    """The server (scheme, host and port) a probe of `kind` at `url` sends its credential to;
+    None for the kinds that ask no server (heartbeat, manual)."""
+    if kind not in URL_REQUIRED | URL_OPTIONAL:
+        return None
+    parts = urlsplit(url or DEFAULT_API.get(kind, ""))
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def credential_stays(*, kind_before: str, url_before: str, kind: str, url: str) -> bool:
+    """Whether a stored credential may stay with a probe that moves from (kind_before,
+    url_before) to (kind, url): only when it is sent to the same server. The probe page, the
+    admin and the stack-file import all ask this; a credential for another server is entered
+    again, never carried over."""
+    return server_of(kind_before, url_before) == server_of(kind, url)
 
 
 def validate_probe_url(url: str) -> None:
@@ -87,7 +108,27 @@ class Probe(models.Model):
     def save(self, *args, **kwargs):
         if self.kind == Kind.HEARTBEAT and not self.heartbeat_token:
             self.heartbeat_token = secrets.token_urlsafe(24)
+        elif self.pk and not self._state.adding and kwargs.get("update_fields") is None:
+            # Once set, the token changes only by `rotate_heartbeat`: a copy of the probe loaded
+            # before a rotation, saved afterwards, must not bring the old URL back.
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "heartbeat_token"
+            ]
         super().save(*args, **kwargs)
+
+    def rotate_heartbeat(self) -> str:
+        """Give the probe a new heartbeat token: the old URL answers 404 from now on. Returns
+        the new token."""
+        self.heartbeat_token = secrets.token_urlsafe(24)
+        Probe.objects.filter(pk=self.pk).update(heartbeat_token=self.heartbeat_token)
+        return self.heartbeat_token
+
+    @classmethod
+    def hand_over(cls, entry_ids) -> None:
+        """The entries changed hands: their heartbeat URLs stop working, each probe gets a new
+        one (the previous owner may have copied the old)."""
+        for probe in cls.objects.filter(entry_id__in=list(entry_ids), heartbeat_token__isnull=False):
+            probe.rotate_heartbeat()
 
     @property
     def is_failing(self) -> bool:

@@ -4,7 +4,7 @@ apps.lib.charts.sparkline)."""
 from datetime import timedelta
 
 from django.db import models
-from django.db.models import Max
+from django.db.models import Max, Min
 
 from apps.probes.models import ProbeDay, ProbeResult
 
@@ -53,4 +53,18 @@ def activity_trends(probe_ids, now, days: int = TREND_DAYS) -> dict[int, list[in
 
 
 def recent_errors(probe, limit: int = 5) -> list[ProbeResult]:
+    """The latest failed runs with their error texts: for the owner and leads only (every
+    role sees `failing_since` and the count of failures instead)."""
     return list(ProbeResult.objects.filter(probe=probe, ok=False).order_by("-at")[:limit])
+
+
+def failing_since(probe):
+    """When the probe's current run of failures began; None while it works. Failures older
+    than the raw results kept fall back to the last success (or the probe's creation)."""
+    if not probe.is_failing:
+        return None
+    failures = ProbeResult.objects.filter(probe=probe, ok=False)
+    if probe.last_ok_at:
+        failures = failures.filter(at__gt=probe.last_ok_at)
+    first = failures.aggregate(first=Min("at"))["first"]
+    return first or probe.last_ok_at or probe.created_at

@@ -108,8 +108,11 @@ def read(spec: ProbeSpec | ProbeError) -> tuple[Reading | None, str, bool, int]:
     except ProbeError as error:
         return None, str(error), error.permanent, int((time.monotonic() - started) * 1000)
     except Exception as error:  # a driver bug must not stop the sweep
+        # The exception's text may quote what the tool answered: it goes to the log, and the
+        # error the pages show names only its kind.
         log.exception("Probe driver %s failed", spec.kind)
-        return None, f"{type(error).__name__}: {error}", False, int((time.monotonic() - started) * 1000)
+        message = f"the {spec.kind} driver could not read the answer ({type(error).__name__}); the worker log has the details"
+        return None, message, False, int((time.monotonic() - started) * 1000)
 
 
 def told_reading(probe: Probe) -> Reading:

@@ -26,10 +26,8 @@ def judge(entry: StackEntry, probe, now) -> Judgement:
     if probe is None or not probe.enabled:
         return Judgement(UsageState.UNKNOWN, "No probe reads its use.")
     if probe.consecutive_failures >= probe.failures_before_unknown:
-        return Judgement(
-            UsageState.UNKNOWN,
-            f"The last {probe.consecutive_failures} probe runs failed: {probe.last_error}",
-        )
+        # The reason is shown to every role: the error text itself is for the owner and leads.
+        return Judgement(UsageState.UNKNOWN, f"The last {probe.consecutive_failures} probe runs failed.")
     threshold = unused_after(entry, probe)
     last = entry.last_activity_at
     if last is None:

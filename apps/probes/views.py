@@ -47,6 +47,22 @@ def heartbeat(request, token):
 
 
 @require_POST
+def heartbeat_rotate(request, pk):
+    """The owner (or a lead) replaces the entry's heartbeat URL, once they have confirmed that
+    the old one stops working: after a leak, or when someone who knew it has left."""
+    entry = get_object_or_404(StackEntry.objects.select_related("tool"), pk=pk)
+    _owner_or_lead(request, entry)
+    probe = get_object_or_404(Probe, entry=entry, kind=Kind.HEARTBEAT)
+    if request.POST.get("confirm") != "rotate":
+        messages.error(request, "Tick the box to confirm that the old heartbeat URL stops working.")
+        return redirect("entry-detail", pk=pk)
+    probe.rotate_heartbeat()
+    messages.success(request, f"The heartbeat URL of {entry.tool} is new: the old one no longer works. "
+                              "Give the tool the new URL below.")
+    return redirect("entry-detail", pk=pk)
+
+
+@require_POST
 def attest(request, pk):
     """The owner (or a lead) attests a manually watched tool is still in use."""
     entry = get_object_or_404(StackEntry.objects.select_related("tool"), pk=pk)

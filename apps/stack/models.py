@@ -62,6 +62,11 @@ FILTERS = {
 }
 
 
+# What the pain points a tool answers become when it moves: lifecycle -> (from, to).
+PAIN_POINTS_FOLLOW = {
+    Lifecycle.EVALUATING: ([PainPoint.Status.OPEN], PainPoint.Status.EVALUATING),
+    Lifecycle.ADOPTED: ([PainPoint.Status.OPEN, PainPoint.Status.EVALUATING], PainPoint.Status.ADDRESSED),
+}
 # Where a failed filter sends an entry: a candidate is rejected, a tool in use is flagged.
 FAILED_FILTER_MOVES = {
     Lifecycle.PROPOSED: Lifecycle.REJECTED,
@@ -303,14 +308,10 @@ class StackEntry(models.Model):
 
     def pain_points_follow(self, lifecycle: str, *, by, now) -> None:
         """Evaluating a tool puts its open pain points under evaluation; adopting it
-        addresses them."""
-        follows = {
-            Lifecycle.EVALUATING: ([PainPoint.Status.OPEN], PainPoint.Status.EVALUATING),
-            Lifecycle.ADOPTED: ([PainPoint.Status.OPEN, PainPoint.Status.EVALUATING], PainPoint.Status.ADDRESSED),
-        }
-        if lifecycle not in follows:
+        addresses them (PAIN_POINTS_FOLLOW)."""
+        if lifecycle not in PAIN_POINTS_FOLLOW:
             return
-        before, after = follows[lifecycle]
+        before, after = PAIN_POINTS_FOLLOW[lifecycle]
         for pain in self.pain_points.filter(status__in=before):
             pain.set_status(after, by=by, now=now, note=f"{self.tool} is {Lifecycle(lifecycle).label.lower()}.")
 

@@ -1,14 +1,19 @@
 """Import a stack file: parse it strictly, validate every record with the forms the UI uses,
-and apply it in one transaction only when nothing is wrong.
+and apply it in one short transaction only when nothing is wrong.
 
 Records are matched by their natural keys (category key, tool name, team name, email, pain
 point title, the stack entry's tool, model name). A field the file leaves out keeps its
-value; nothing the file does not mention is deleted. The whole import runs inside a
-transaction that is rolled back on any problem (and always, for a preview), so every problem
-is found, each with its line, before anything is kept. What a file may contain, and the
-checks of its shape, are in schema.py.
+value; nothing the file does not mention is deleted.
+
+An import runs in two phases. Checking reads the rows it needs once, then validates every
+record in memory against them and against the records of the file before it (a stack entry
+may name a tool the file adds), writing nothing and opening no transaction, so a long file
+holds no lock while every problem, each with its line, is found. Only a file without a
+problem is applied (applying.py): in one transaction, with a few bulk statements per section.
+What a file may contain, and the checks of its shape, are in schema.py.
 """
 
+import copy
 import json
 import os
 import re
@@ -18,8 +23,8 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.db import transaction
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import model_to_dict
 from django.utils.text import slugify
 
@@ -33,10 +38,11 @@ from apps.lib import crypto, yamlio
 from apps.lib.yamlio import Record, YamlError
 from apps.painpoints.forms import PainPointForm
 from apps.painpoints.models import PainPoint
-from apps.probes.forms import ProbeForm, same_server
-from apps.probes.models import Probe
+from apps.probes.forms import ProbeForm
+from apps.probes.models import Probe, credential_stays
 from apps.stack.forms import MLModelForm, StackEntryForm
 from apps.stack.models import FILTERS, TRANSITIONS, Lifecycle, MLModel, StackEntry
+from apps.stackfile.applying import Step, apply
 from apps.stackfile.schema import (
     SCHEMA,
     SECTION_LABELS,
@@ -48,16 +54,17 @@ from apps.stackfile.schema import (
     document_sections,
 )
 
-IMPORT_NOTE = "Imported from a stack file."
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
+# The most records a file may hold, all sections together, and the most existing entries it may
+# move (each by its page's rules, one at a time): a file within both is checked and applied well
+# within the web server's 30 seconds (docs/stack-file.md gives the figures).
+MAX_RECORDS = 30_000
+MAX_MOVES = 500
 
-# What a reference names: the section it points into, how to find the row, what to call it.
+# What a reference names: the section it points into and what to call it.
 REFERENCES = {
-    "categories": (Category.objects.all, "key", "category"),
-    "teams": (Team.objects.all, "name", "team"),
-    "users": (User.objects.all, "email__iexact", "user"),
-    "pain_points": (PainPoint.objects.all, "title", "pain point"),
-    "stack": (StackEntry.objects.all, "tool__name", "stack entry for the tool"),
+    "categories": "category", "teams": "team", "users": "user", "pain_points": "pain point",
+    "stack": "stack entry for the tool",
 }
 # Stack entry form fields that the file nests under cost and filters, for error paths.
 NESTED_PATHS = {
@@ -82,19 +89,139 @@ class Changes:
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     fields: dict[str, list[str]] = field(default_factory=dict)  # what changes in each changed record
+    details: dict[str, list[str]] = field(default_factory=dict)  # what an added record is given
 
     def changed_fields(self) -> list[tuple[str, list[str]]]:
         """(name, what changes) of each changed record."""
         return [(name, self.fields.get(name, [])) for name in self.changed]
 
+    def added_details(self) -> list[tuple[str, list[str]]]:
+        """(name, what it is given) of each added record; a person's role, say."""
+        return [(name, self.details.get(name, [])) for name in self.added]
 
-def shown(form_field, value) -> str:
-    """A value as the stack file writes it, references by name."""
-    if isinstance(form_field, forms.ModelChoiceField):
-        values = value if isinstance(value, (list, tuple, QuerySet)) else [value]
-        pks = [getattr(v, "pk", v) for v in values if v not in (None, "")]
-        names = sorted(str(o) for o in form_field.queryset.model._default_manager.filter(pk__in=pks)) if pks else []
-        return ", ".join(names) or "none"
+
+class Found(forms.Field):
+    """A form's reference field, given what the import found for it: a row, a record the file
+    adds that is not saved yet, or a list of them. It stands in for the form's choice field,
+    which can only look rows up one by one in the database (and has none for a new record)."""
+
+    def __init__(self, original: forms.ModelChoiceField, value):
+        super().__init__(required=original.required)
+        self.model = original.queryset.model
+        self.multiple = isinstance(original, forms.ModelMultipleChoiceField)
+        if self.multiple:
+            value = list({_key(v): v for v in value or []}.values())
+        self.value = value or ([] if self.multiple else None)
+
+    def clean(self, value):
+        if self.required and not self.value:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return self.value
+
+    def has_changed(self, initial, data):
+        return _keys(initial) != _keys(self.value)
+
+
+def _key(value):
+    """What tells one referenced row from another: its pk, or itself when not saved yet."""
+    if isinstance(value, models.Model):
+        return ("pk", value.pk) if value.pk is not None else ("new", id(value))
+    return ("pk", value)
+
+
+def _keys(value) -> set:
+    values = value if isinstance(value, (list, tuple, set)) else [value]
+    return {_key(v) for v in values if v not in (None, "")}
+
+
+_IMPORT_FORMS = {}
+
+
+class _Fields(dict):
+    """A form's fields, copied for each form shallowly: the forms of an import are validated,
+    never rendered, and copying every field and widget deeply for each record is most of what
+    checking ten thousand records costs."""
+
+    def __deepcopy__(self, memo):
+        return {name: copy.copy(form_field) for name, form_field in self.items()}
+
+
+def import_form(form_class):
+    """The form class, with its Found fields left out of the model's own field checks: what they
+    name was found among the rows already, and a record the file adds has no pk to check yet.
+    Its unique fields are checked against what the import knows (`known`: the rows and the
+    records of the file before), not row by row in the database."""
+    if form_class not in _IMPORT_FORMS:
+        class ImportForm(form_class):
+            known = None
+
+            def _get_validation_exclusions(self):
+                found = {name for name, f in self.fields.items() if isinstance(f, Found)}
+                return super()._get_validation_exclusions() | found
+
+            def validate_unique(self):
+                unique, dates = self.instance._get_unique_checks(exclude=self._get_validation_exclusions())
+                if self.known is None or dates:
+                    return super().validate_unique()
+                errors = {}
+                for model, names in unique:
+                    owner = self.known.owner(self.instance, model, names)
+                    if owner is not None:
+                        key = names[0] if len(names) == 1 else "__all__"
+                        errors.setdefault(key, []).append(self.instance.unique_error_message(model, names))
+                if errors:
+                    self._update_errors(ValidationError(errors))
+
+        ImportForm.__name__ = ImportForm.__qualname__ = form_class.__name__
+        ImportForm.base_fields = _Fields(form_class.base_fields)
+        _IMPORT_FORMS[form_class] = ImportForm
+    return _IMPORT_FORMS[form_class]
+
+
+class Known:
+    """The values of the unique fields among the rows an import loaded and the records it has
+    checked so far: which row or record holds each."""
+
+    def __init__(self, rows: dict):
+        self.rows = rows  # model -> rows by pk
+        self.index = {}
+
+    @staticmethod
+    def key(instance) -> tuple:
+        return ("pk", instance.pk) if instance.pk is not None else ("new", id(instance))
+
+    @staticmethod
+    def values(instance, names) -> tuple:
+        return tuple(getattr(instance, instance._meta.get_field(name).attname) for name in names)
+
+    def holders(self, model, names) -> dict:
+        if (model, names) not in self.index:
+            self.index[model, names] = {self.values(row, names): self.key(row) for row in self.rows.get(model, {}).values()}
+        return self.index[model, names]
+
+    def owner(self, instance, model, names):
+        """Who else holds the instance's values of these unique fields; None when nobody does."""
+        if any(instance._meta.get_field(name).primary_key for name in names):
+            return None
+        values = self.values(instance, names)
+        if None in values:
+            return None
+        owner = self.holders(model, names).get(values)
+        return owner if owner not in (None, self.key(instance)) else None
+
+    def add(self, instance) -> None:
+        """A checked record now holds its values."""
+        for (model, names), holders in self.index.items():
+            if isinstance(instance, model):
+                holders[self.values(instance, names)] = self.key(instance)
+
+
+def shown(form_field, value, rows=None) -> str:
+    """A value as the stack file writes it, references by name (`rows`: pk -> row of each model)."""
+    if isinstance(form_field, Found):
+        values = value if isinstance(value, (list, tuple, set)) else [value]
+        named = [v if isinstance(v, models.Model) else rows[form_field.model][v] for v in values if v not in (None, "")]
+        return ", ".join(sorted(str(v) for v in named)) or "none"
     if value is None or value == "":
         return "none"
     if isinstance(value, bool):
@@ -141,23 +268,26 @@ class Outcome:
 def import_stack(text: str | bytes, *, commit: bool, now, by=None, read_credentials: bool = False) -> Outcome:
     """Validate a stack file and, when `commit` and there is no error, apply it.
 
-    `by` is recorded as the author of lifecycle and status changes. Probe credentials are
-    read from the environment variables the file names only with `read_credentials`: the
-    command line, run by an operator, does; a web upload does not.
+    `by` is who imports it: a person uploading it in the browser, recorded as the author of
+    lifecycle and status changes; None for the operator running `manage.py import_stack`. Only
+    someone who may add and change people (or the operator) adds or changes people with it.
+    Probe credentials are read from the environment variables the file names only with
+    `read_credentials`: the command line, run by an operator, does; a web upload does not.
     """
     try:
         document = yamlio.load(text)
     except YamlError as error:
         return Outcome(errors=[str(error)])
     importer = _Importer(by=by, read_credentials=read_credentials, now=now)
-    with transaction.atomic():
-        importer.run(document)
-        importer.outcome.errors.sort(key=lambda text: int(text.split(":")[0].removeprefix("line ")))
-        applied = commit and not importer.outcome.errors
-        if not applied:
-            transaction.set_rollback(True)
-    importer.outcome.applied = applied
-    return importer.outcome
+    importer.run(document)
+    outcome = importer.outcome
+    outcome.errors.sort(key=lambda text: int(text.split(":")[0].removeprefix("line ")))
+    if commit and outcome.ok:
+        problem = apply(importer.steps, by=by, now=now)
+        if problem:
+            outcome.errors.append(f"line 1: file: {problem}")
+        outcome.applied = not problem
+    return outcome
 
 
 class _Importer:
@@ -169,6 +299,8 @@ class _Importer:
         self.mark = 0  # errors before the record being imported
         # Records of the file that were refused: what names them is not reported again.
         self.refused = {section: set() for section in SECTIONS}
+        self.steps = {section: [] for section in SECTIONS}
+        self.moves = 0  # existing stack entries the file moves to another status
 
     # Problems ---------------------------------------------------------------------------
 
@@ -187,9 +319,15 @@ class _Importer:
     def run(self, document) -> None:
         if not check_document(document, self.error):
             return
+        sections = list(document_sections(document, self.error))
+        count = sum(len(items) for _, items in sections)
+        if count > MAX_RECORDS:
+            self.error(1, "file", f"{count:,} records; a stack file holds at most {MAX_RECORDS:,}: split it in two")
+            return
         if not Category.objects.exists():
-            load_seed_catalogue()
-        for section, items in document_sections(document, self.error):
+            load_seed_catalogue()  # reference data every file assumes, as `load_catalog` loads it
+        self.load()
+        for section, items in sections:
             self.outcome.changes[section] = Changes()
             handler = getattr(self, f"import_{section}")
             names = []
@@ -199,6 +337,34 @@ class _Importer:
                     self.refused[section].add(name.lower())
                 names.append(name)
             self.note_not_in_file(section, names)
+
+    def load(self) -> None:
+        """Every row an import may match or name, by natural key, in a few queries. Records the
+        file adds join them as they are checked."""
+        users = {}
+        for user in User.objects.select_related("team").prefetch_related("groups").order_by("email"):
+            users.setdefault(user.email.lower(), user)
+        self.rows = {
+            "categories": {c.key: c for c in Category.objects.order_by()},
+            "tools": {t.name: t for t in Tool.objects.prefetch_related("categories").order_by()},
+            "teams": {t.name: t for t in Team.objects.order_by()},
+            "users": users,
+            "pain_points": {p.title: p for p in PainPoint.objects.order_by()},
+            "stack": {e.tool.name: e for e in StackEntry.objects.select_related("tool").prefetch_related("pain_points").order_by()},
+            "models": {m.name: m for m in MLModel.objects.order_by()},
+        }
+        self.existing = {
+            "teams": list(self.rows["teams"]), "users": [u.email for u in self.rows["users"].values()],
+            "pain_points": list(self.rows["pain_points"]), "stack": list(self.rows["stack"]),
+            "models": list(self.rows["models"]),
+        }
+        self.by_pk = {}
+        for rows in self.rows.values():
+            for row in rows.values():
+                self.by_pk.setdefault(type(row), {})[row.pk] = row
+        self.known = Known(self.by_pk)
+        self.probes = {p.entry_id: p for p in Probe.objects.order_by()}
+        self.slugs = {t.slug for t in self.rows["tools"].values()}
 
     def records(self, section: str, items: list, section_line: int):
         """(name, record) of each well-formed entry of a section (checked_entry); the errors
@@ -211,13 +377,7 @@ class _Importer:
                 yield found
 
     def note_not_in_file(self, section: str, names: list[str]) -> None:
-        existing = {
-            "teams": Team.objects.values_list("name", flat=True),
-            "users": User.objects.values_list("email", flat=True),
-            "pain_points": PainPoint.objects.values_list("title", flat=True),
-            "stack": StackEntry.objects.values_list("tool__name", flat=True),
-            "models": MLModel.objects.values_list("name", flat=True),
-        }.get(section)
+        existing = self.existing.get(section)
         if existing is None:
             return
         named = {name.lower() for name in names}
@@ -228,10 +388,8 @@ class _Importer:
     # Shared machinery -------------------------------------------------------------------
 
     def references(self, item: Record, path: str, targets: dict[str, str]) -> dict:
-        """The pks of what the item's reference fields name (file key -> target section).
-
-        A list of names gives a list of pks; an unknown name is reported and gives MISSING.
-        """
+        """What the item's reference fields name (file key -> target section): a row, a
+        record the file adds, or a list of them; an unknown name is reported and gives MISSING."""
         resolved = {}
         for key, target in targets.items():
             if key not in item:
@@ -239,20 +397,20 @@ class _Importer:
             value = item[key]
             line, where = item.line_of(key), f"{path}.{key}"
             if isinstance(value, list):
-                pks = [self.find(name, line, where, target) for name in value]
-                resolved[key] = MISSING if MISSING in pks else pks
+                found = [self.find(name, line, where, target) for name in value]
+                resolved[key] = MISSING if MISSING in found else found
             else:
                 resolved[key] = self.find(value, line, where, target) if value else None
         return resolved
 
     def find(self, name: str, line: int, path: str, target: str):
-        """The pk of the `target` section's record called `name`, or MISSING."""
-        queryset, lookup, what = REFERENCES[target]
-        found = queryset().filter(**{lookup: name.strip()}).values_list("pk", flat=True).first()
+        """The `target` section's row or record called `name`, or MISSING."""
+        key = name.strip().lower() if target == "users" else name.strip()
+        found = self.rows[target].get(key)
         if found is not None:
             return found
         if name.strip().lower() not in self.refused[target]:  # else its own errors say why
-            self.error(line, path, f"no {what} {name!r} in the file or the database")
+            self.error(line, path, f"no {REFERENCES[target]} {name!r} in the file or the database")
         return MISSING
 
     def form_data(self, instance, schema: str, item: Record, resolved: dict) -> dict:
@@ -271,6 +429,22 @@ class _Importer:
                 value = resolved[file_key] if file_key in resolved else item[file_key]
                 data[form_key] = "" if value is None or value is MISSING else value
         return data
+
+    def bind(self, form_class, instance, data: dict):
+        """The form bound to the record, its reference fields given what they name (Found)."""
+        form = import_form(form_class)(data, instance=instance)
+        form.known = self.known
+        for name, form_field in list(form.fields.items()):
+            if not isinstance(form_field, forms.ModelChoiceField) or form_field.queryset.query.has_filters():
+                continue  # a field choosing among some rows only checks its choice itself
+            rows = self.by_pk.get(form_field.queryset.model, {})
+            value = data.get(name)
+            values = value if isinstance(value, (list, tuple)) else [value]
+            found = [v if isinstance(v, models.Model) else rows.get(v) for v in values if v not in (None, "")]
+            if None in found:
+                continue  # a row this import did not load: the form's own field looks for it
+            form.fields[name] = Found(form_field, found if isinstance(value, (list, tuple)) else (found or [None])[0])
+        return form
 
     def validate(self, form, item: Record, path: str, schema: str, resolved=None) -> bool:
         """Report the form's errors against the file's field names and lines (except for
@@ -310,14 +484,15 @@ class _Importer:
             line, item = item.line_of(key), item[key]
         return line
 
-    def record(self, section: str, name: str, *, added: bool, changed: bool, fields=()) -> None:
+    def record(self, section: str, name: str, *, added: bool, changed: bool, fields=(), details=()) -> None:
         changes = self.outcome.changes[section]
         (changes.added if added else changes.changed if changed else changes.unchanged).append(name)
         if changed and not added:
             changes.fields[name] = list(fields)
+        if added and details:
+            changes.details[name] = list(details)
 
-    @staticmethod
-    def changed_fields(form, schema: str, prefix: str = "") -> list[str]:
+    def changed_fields(self, form, schema: str, prefix: str = "") -> list[str]:
         """What the form changes, by the file's field names: "field: old → new" where both
         values are short, else the field alone. No form carries a credential."""
         to_file = {form_key: file_key for file_key, (form_key, _) in SCHEMA[schema].items() if form_key}
@@ -325,149 +500,203 @@ class _Importer:
         described = []
         for name in form.changed_data:
             form_field = form.fields[name]
-            old = shown(form_field, form.get_initial_for_field(form_field, name))
-            new = shown(form_field, form.cleaned_data.get(name))
+            old = self.shown(form_field, form.get_initial_for_field(form_field, name))
+            new = self.shown(form_field, form.cleaned_data.get(name))
             where = prefix + to_file.get(name, name)
             short = len(old) <= SHORT and len(new) <= SHORT and "\n" not in old + new
             described.append(f"{where}: {old} → {new}" if short else where)
         return described
 
-    def save(self, form, section: str, name: str):
-        added = form.instance.pk is None
+    def shown(self, form_field, value) -> str:
+        return shown(form_field, value, self.by_pk)
+
+    @staticmethod
+    def step(form, added: bool) -> Step:
+        """What saving the form does: the fields it writes and the links it sets."""
+        instance, changed = form.instance, set(form.changed_data)
+        many = {f.name for f in instance._meta.many_to_many}
+        return Step(
+            instance, added, fields=changed - many,
+            links={name: list(form.cleaned_data[name]) for name in many & set(form.fields) if added or name in changed},
+        )
+
+    def plan(self, form, section: str, name: str, *, added: bool, key: str | None = None) -> Step:
+        """Record what the clean form changes; the instance joins the rows later records name."""
         changed = form.has_changed()
         fields = self.changed_fields(form, section) if changed and not added else []
-        instance = form.save() if added or changed else form.instance
         self.record(section, name, added=added, changed=changed, fields=fields)
-        return instance
+        step = self.step(form, added)
+        if added or changed:
+            self.steps[section].append(step)
+        self.remember(section, key or name, form.instance)
+        return step
 
-    def import_simple(self, section, name, item, path, *, instance, form_class, references=None):
-        """Validate one record with its form and save it when the record is clean."""
+    def remember(self, section: str, key: str, instance) -> None:
+        """A checked record: what later records name, as the import will have saved it."""
+        self.rows[section][key] = instance
+        if instance.pk is not None:
+            self.by_pk.setdefault(type(instance), {})[instance.pk] = instance
+        self.known.add(instance)
+
+    def import_simple(self, section, name, item, path, *, existing, new, form_class, references=None):
+        """Validate one record with its form; plan its saving when the record is clean."""
+        instance = copy.copy(existing) if existing is not None else new
         resolved = self.references(item, path, references or {})
-        form = form_class(self.form_data(instance, section, item, resolved), instance=instance)
+        form = self.bind(form_class, instance, self.form_data(instance, section, item, resolved))
         if self.validate(form, item, path, section, resolved) and self.record_is_clean():
-            return self.save(form, section, name)
+            return self.plan(form, section, name, added=existing is None)
         return None
 
     # Sections ---------------------------------------------------------------------------
 
     def import_categories(self, name, item, path):
-        instance = Category.objects.filter(key=name).first() or Category()
-        self.import_simple("categories", name, item, path, instance=instance, form_class=CategoryForm)
+        self.import_simple("categories", name, item, path, existing=self.rows["categories"].get(name),
+                           new=Category(), form_class=CategoryForm)
 
     def import_tools(self, name, item, path):
-        instance = Tool.objects.filter(name=name).first() or Tool(slug=self.free_slug(name))
+        existing = self.rows["tools"].get(name)
         self.import_simple(
-            "tools", name, item, path, instance=instance, form_class=ToolForm,
+            "tools", name, item, path, existing=existing,
+            new=None if existing else Tool(slug=self.free_slug(name)), form_class=ToolForm,
             references={"categories": "categories"},
         )
 
-    @staticmethod
-    def free_slug(name: str) -> str:
+    def free_slug(self, name: str) -> str:
         base = slugify(name) or "tool"
         slug, n = base, 2
-        while Tool.objects.filter(slug=slug).exists():
+        while slug in self.slugs:
             slug, n = f"{base}-{n}", n + 1
+        self.slugs.add(slug)
         return slug
 
     def import_teams(self, name, item, path):
-        instance = Team.objects.filter(name=name).first() or Team()
-        self.import_simple("teams", name, item, path, instance=instance, form_class=TeamForm)
+        self.import_simple("teams", name, item, path, existing=self.rows["teams"].get(name), new=Team(),
+                           form_class=TeamForm)
 
     def import_users(self, name, item, path):
-        instance = User.objects.filter(email__iexact=name).first() or User()
+        existing = self.rows["users"].get(name.lower())
+        instance = copy.copy(existing) if existing is not None else User()
         role = item.get("role")
         if role is not None and role not in GROUP_NAMES:
             self.error(item.line_of("role"), f"{path}.role", f"{role!r} is not one of {', '.join(GROUP_NAMES)}")
         resolved = self.references(item, path, {"team": "teams"})
         data = self.form_data(instance, "users", item, resolved)
         data["email"] = str(data["email"]).strip().lower()
-        form = UserForm(data, instance=instance)
+        if existing is not None and not existing.is_active and item.get("active") is True:
+            data["is_active"] = False
+            self.warn(item.line_of("active"), f"{path}.active", f"{existing.email} is deactivated and stays so: "
+                      "a stack file never reactivates an account (an administrator can, in the admin)")
+        form = self.bind(UserForm, instance, data)
         if not self.validate(form, item, path, "users", resolved) or not self.record_is_clean():
             return
-        added = instance.pk is None
+        added = existing is None
         fields = [] if added else self.changed_fields(form, "users")
-        if role is not None and not added and role != instance.role:
-            fields.append(f"role: {instance.role or 'none'} → {role}")
-        changed = bool(fields)
-        if added or changed:
-            user = form.save(commit=False)
-            if added:
-                user.set_unusable_password()
-            user.save()
-            if role is not None:
-                user.set_role(role)
-        self.record("users", name, added=added, changed=changed, fields=fields)
+        sets_role = role is not None and (added or role != existing.role)
+        if sets_role and not added:
+            fields.append(f"role: {existing.role or 'none'} → {role}")
+        if (added or fields) and not self.may_write_person(existing, item, path):
+            return
+        details = [f"role: {role}"] if role else []
+        details += ["active: false"] if added and not form.cleaned_data["is_active"] else []
+        self.record("users", name, added=added, changed=bool(fields), fields=fields, details=details)
+        user = form.instance
+        self.remember("users", name.lower(), user)
+        if not (added or fields):
+            return
+        step = self.step(form, added)
+        if sets_role:
+            step.role = role
+            if user.is_staff != user.is_staff_as(role):  # as User.set_role sets it
+                user.is_staff = user.is_staff_as(role)
+                step.fields.add("is_staff")
+        if added:
+            user.set_unusable_password()
+        self.steps["users"].append(step)
+
+    def may_write_person(self, existing: User | None, item: Record, path: str) -> bool:
+        """Whether this import may add the person, or change them; reported if not. The
+        operator (by None) and a superuser may add and change anyone but a superuser; someone
+        else needs the permission to, and may not change a staff account (every lead's is)."""
+        if existing is not None and existing.is_superuser:
+            self.error(item.line, path, f"{existing.email} is a superuser: a stack file never changes one; "
+                       "change it in the admin")
+            return False
+        if self.by is None or self.by.is_superuser:
+            return True
+        permission, doing = ("accounts.add_user", "add") if existing is None else ("accounts.change_user", "change")
+        if not self.by.has_perm(permission):
+            self.error(item.line, path, f"only someone who may {doing} people ({permission}) can {doing} one "
+                       "through a stack file: leave this row out, or ask an administrator")
+            return False
+        if existing is not None and existing.is_staff:
+            self.error(item.line, path, f"{existing.email} is a staff account (as every lead is): only a superuser "
+                       "changes one through a stack file")
+            return False
+        return True
 
     def import_pain_points(self, name, item, path):
-        instance = PainPoint.objects.filter(title=name).first() or PainPoint()
-        before = instance.status if instance.pk else ""  # the form changes the instance
-        pain = self.import_simple(
-            "pain_points", name, item, path, instance=instance, form_class=PainPointForm,
+        existing = self.rows["pain_points"].get(name)
+        step = self.import_simple(
+            "pain_points", name, item, path, existing=existing, new=PainPoint(), form_class=PainPointForm,
             references={"category": "categories", "team": "teams", "reported_by": "users"},
         )
-        if pain is None or pain.status == before:
-            return
-        if not before:  # a new pain point starts its history, as one logged on its page does
-            pain.status_changes.create(to_status=pain.status, by=self.by, at=self.now, note=IMPORT_NOTE)
-            return
-        target, pain.status = pain.status, before
-        pain.set_status(target, by=self.by, now=self.now, note=IMPORT_NOTE)  # its history row
+        before = existing.status if existing is not None else ""
+        if step is not None and step.instance.status != before:
+            # Its history: a new pain point starts it, as one logged on its page does.
+            step.status_from = before
 
     def import_stack(self, name, item, path):
-        tool = Tool.objects.filter(name=name).values_list("pk", flat=True).first()
+        tool = self.rows["tools"].get(name)
         if tool is None:
             self.error(item.line_of("tool"), f"{path}.tool", f"no tool {name!r} in the catalogue or the file's tools")
-        instance = (tool and StackEntry.objects.filter(tool_id=tool).first()) or StackEntry()
-        before = instance.lifecycle if instance.pk else ""  # the form changes the instance
+        existing = self.rows["stack"].get(name)
+        instance = copy.copy(existing) if existing is not None else StackEntry()
+        before = existing.lifecycle if existing is not None else ""
         resolved = {"tool": tool or MISSING}
         resolved.update(self.references(item, path, {"owner": "users", "team": "teams", "pain_points": "pain_points"}))
         data = self.form_data(instance, "stack", item, resolved)
         data.update(self.filter_values(item, path))
         data.update(self.cost_values(item, path))
-        form = StackEntryForm(data, instance=instance)
+        form = self.bind(StackEntryForm, instance, data)
         valid = self.validate(form, item, path, "stack", resolved)
         probe_form = self.probe_form(instance, item, path) if "probe" in item else None
         if valid:
             self.check_lifecycle(form, before, item, path)
         if not valid or not self.record_is_clean():
             return
-        entry = form.save(commit=False)
-        added, changed = before == "", form.has_changed()
+        entry = form.instance
+        added, changed = existing is None, form.has_changed()
         fields = self.changed_fields(form, "stack") if changed and not added else []
-        target = entry.lifecycle
-        if added:
-            entry.save()
-            form.save_m2m()
-            entry.record_arrival(by=self.by, now=self.now, note=IMPORT_NOTE)
-        elif changed:
-            entry.lifecycle = before  # the fields first; the lifecycle moves under the rules below
-            entry.save()
-            form.save_m2m()
-            if target != before:
-                self.move(entry, target, form, item)
+        step = self.step(form, added)
+        if not added and entry.lifecycle != before:
+            # The fields first; the lifecycle then moves under the rules (self.move).
+            step.move, entry.lifecycle = (entry.lifecycle, form, item), before
+            step.fields.discard("lifecycle")
+            self.moves += 1
+            if self.moves == MAX_MOVES + 1:
+                self.error(item.line_of("status"), f"{path}.status", f"a file moves at most {MAX_MOVES:,} existing "
+                           "stack entries to another status, each by the rules of its page: split the file")
         if probe_form is not None:
-            probe_fields = self.save_probe(entry, probe_form, item["probe"], f"{path}.probe")
+            probe_fields = self.plan_probe(probe_form, item["probe"], f"{path}.probe")
+            if probe_fields:
+                step.probe = probe_form.instance
             changed, fields = changed or bool(probe_fields), fields + probe_fields
         self.record("stack", name, added=added, changed=changed, fields=fields)
-
-    def move(self, entry: StackEntry, target: str, form, item: Record) -> None:
-        """Move an entry as its page does (StackEntry.move_to: the transition, its dates, the
-        pain points and the snooze), then keep what the file itself says of the assessment and
-        the dates, which a move may have reset."""
-        entry.move_to(target, by=self.by, now=self.now, note=IMPORT_NOTE)
-        stated = {name: form.cleaned_data[name] for name in form.changed_data
-                  if name in {*FILTERS, *(f"{f}_rationale" for f in FILTERS), "adopted_on", "retired_on"}}
-        stated.update({name: form.cleaned_data[name] for name in ("adopted_on", "retired_on") if name in item})
-        if any(getattr(entry, name) != value for name, value in stated.items()):
-            StackEntry.objects.filter(pk=entry.pk).update(**stated)
+        if added or changed:
+            self.steps["stack"].append(step)
+        self.remember("stack", name, entry)
 
     def check_lifecycle(self, form, before: str, item: Record, path: str) -> None:
         """A status change of an existing entry follows the same rules as on its page."""
         target = form.cleaned_data["lifecycle"]
         if not before or target == before:
             return
+        entry = form.instance
+        if entry.owner_id is None and entry.owner is not None:
+            entry = copy.copy(entry)
+            entry.owner_id = 0  # the owner is someone the file adds: there is one
         line = item.line_of("status")
-        blockers = form.instance.move_blockers(target, current=before, pain_points=form.cleaned_data.get("pain_points"))
+        blockers = entry.move_blockers(target, current=before, pain_points=form.cleaned_data.get("pain_points"))
         for reason in blockers:
             if target == Lifecycle.ADOPTED and before != Lifecycle.FLAGGED and Lifecycle.ADOPTED in TRANSITIONS[before]:
                 reason = f"cannot be adopted: {reason}"
@@ -500,11 +729,13 @@ class _Importer:
         path = f"{path}.probe"
         spec = checked(item["probe"], "probe", path, self.error)
         self.check_credential_env(spec, path)
-        probe = (entry.pk and Probe.objects.filter(entry=entry).first()) or Probe(entry=entry)
+        stored = self.probes.get(entry.pk) if entry.pk else None
+        probe = copy.copy(stored) if stored is not None else Probe()
+        probe.entry = entry
         data = self.form_data(probe, "probe", spec, {})
         data["params"] = json.dumps(data.get("params") or {})
         form = ProbeForm(data, instance=probe)
-        form.url_before = probe.url  # validation changes the instance
+        form.kind_before, form.url_before = probe.kind, probe.url  # validation changes the instance
         return form if self.validate(form, spec, path, "probe") else None
 
     def check_credential_env(self, spec: Record, path: str) -> None:
@@ -517,18 +748,18 @@ class _Importer:
         elif name in reserved_variables():
             self.error(line, f"{path}.credential_env", f"{name} is one of Stackledger's own settings, not a probe credential")
 
-    def save_probe(self, entry: StackEntry, form: ProbeForm, spec: Record, path: str) -> list[str]:
-        """Save the probe when anything about it changes; return what changes. The credential
+    def plan_probe(self, form: ProbeForm, spec: Record, path: str) -> list[str]:
+        """What changes about the probe (empty: nothing, and it is not saved). The credential
         is only said to change, never shown."""
-        added, changed = form.instance.pk is None, form.has_changed()
+        probe = form.instance
+        added, changed = probe.pk is None, form.has_changed()
         if added:
             fields = [f"probe: none → {form.cleaned_data['kind']}"]
         else:
             fields = self.changed_fields(form, "probe", prefix="probe.")
-        probe = form.save(commit=False)
-        probe.entry = entry
         env, token = probe.credential_env, probe.credential_token
-        if probe.has_credential and not same_server(form.url_before, probe.url):
+        if probe.has_credential and not credential_stays(kind_before=form.kind_before, url_before=form.url_before,
+                                                         kind=probe.kind, url=probe.url):
             probe.set_credential("")  # never send a stored credential to a new server
             probe.credential_env = probe.credential_env if self.read_credentials else ""
             changed = True
@@ -540,7 +771,6 @@ class _Importer:
             fields.append("probe.credential: " + ("replaced" if probe.has_credential else "cleared"))
         if not (added or changed):
             return []
-        probe.save()
         return fields or ["probe"]
 
     def probe_credential(self, probe: Probe, name: str, line: int, path: str) -> bool:
@@ -570,9 +800,9 @@ class _Importer:
         return True
 
     def import_models(self, name, item, path):
-        instance = MLModel.objects.filter(name=name).first() or MLModel()
         self.import_simple(
-            "models", name, item, path, instance=instance, form_class=MLModelForm,
+            "models", name, item, path, existing=self.rows["models"].get(name), new=MLModel(),
+            form_class=MLModelForm,
             references={"team": "teams", "owner": "users", "tracker": "stack", "registry": "stack",
                         "serving": "stack", "monitoring": "stack"},
         )

@@ -40,11 +40,18 @@ def test_it_warns_when_site_url_points_at_this_machine(settings):
     assert "stackledger.W003" not in check_ids()
 
 
-def test_it_warns_when_credentials_hang_on_the_secret_key(settings):
-    settings.DEBUG, settings.FIELD_ENCRYPTION_KEYS = False, []
-    assert "stackledger.W004" in check_ids()
-    settings.FIELD_ENCRYPTION_KEYS = ["Hv1Lb2mR0nQfYd6o1wqkG8mZ5o3F9rS8tUv2xYz4aB0="]
-    assert "stackledger.W004" not in check_ids()
+def test_production_needs_the_networks_probes_may_reach(settings):
+    settings.DEBUG, settings.PROBE_ALLOWED_NETWORKS = False, []
+    assert "stackledger.E002" in check_ids()
+    settings.PROBE_ALLOWED_NETWORKS = ["10.20.0.0/16"]
+    assert "stackledger.E002" not in check_ids()
+
+
+def test_it_refuses_a_network_list_with_a_typo(settings):
+    settings.PROBE_ALLOWED_NETWORKS, settings.TRUSTED_PROXIES = ["10.20.0.0/16"], ["10.0.0.300"]
+    assert "stackledger.E003" in check_ids()
+    settings.TRUSTED_PROXIES = ["10.0.0.3", "fd00::/64"]
+    assert "stackledger.E003" not in check_ids()
 
 
 def test_local_use_with_debug_raises_no_warning(settings):
@@ -56,7 +63,7 @@ def test_local_use_with_debug_raises_no_warning(settings):
 def run_manage(*args, **env):
     clean = {
         k: v for k, v in os.environ.items()
-        if k not in {"DEBUG", "SITE_URL", "EMAIL_HOST", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k not in {"DEBUG", "SITE_URL", "EMAIL_HOST", "PROBE_ALLOWED_NETWORKS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
@@ -74,6 +81,7 @@ def test_deploy_check_with_production_values_leaves_only_the_hsts_preload_note()
         EMAIL_HOST="smtp.example.com",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
         FIELD_ENCRYPTION_KEYS="Hv1Lb2mR0nQfYd6o1wqkG8mZ5o3F9rS8tUv2xYz4aB0=",
+        PROBE_ALLOWED_NETWORKS="10.20.0.0/16",
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -82,8 +90,9 @@ def test_deploy_check_with_production_values_leaves_only_the_hsts_preload_note()
 
 
 def test_deploy_check_flags_local_defaults():
-    result = run_manage("check", "--deploy", DEBUG="0")
+    """Past the keys the settings refuse to start without (the suite's own, here)."""
+    result = run_manage("check", "--deploy", DEBUG="0", DJANGO_SETTINGS_MODULE="apps.settings")
     output = result.stdout + result.stderr
     assert result.returncode == 1
-    for code in ["stackledger.E001", "security.W009", "stackledger.W001", "stackledger.W003"]:
+    for code in ["stackledger.E002", "stackledger.W001", "stackledger.W003"]:
         assert code in output, output

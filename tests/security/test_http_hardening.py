@@ -98,7 +98,8 @@ def test_production_cookies_are_secure():
             "print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY, "
             "settings.SECURE_HSTS_SECONDS > 0, settings.SECURE_SSL_REDIRECT)")
     env = {"DJANGO_SETTINGS_MODULE": "apps.settings", "SITE_URL": "https://stackledger.example.com",
-           "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "stackledger.example.com", "PATH": "/usr/bin:/bin"}
+           "SECRET_KEY": "x" * 50, "FIELD_ENCRYPTION_KEYS": "Hv1Lb2mR0nQfYd6o1wqkG8mZ5o3F9rS8tUv2xYz4aB0=",
+           "ALLOWED_HOSTS": "stackledger.example.com", "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code], env=env,
                          capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "True", "True", "True", "True"]
@@ -108,7 +109,9 @@ def test_the_lockout_counts_the_browser_s_address_behind_the_proxy(rf, settings)
     from apps.accounts.lockout import client_address
 
     request = rf.post("/accounts/login/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7")
-    settings.SECURE_PROXY_SSL_HEADER = None
+    settings.TRUSTED_PROXIES = []
     assert client_address(request) == "10.0.0.2"  # no proxy in front: the header is anyone's to write
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
     assert client_address(request) == "198.51.100.7"  # the address our proxy saw and appended
+    chained = rf.post("/accounts/login/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7, 10.0.0.7")
+    assert client_address(chained) == "198.51.100.7"  # past a second proxy of ours

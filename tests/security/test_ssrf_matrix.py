@@ -3,12 +3,12 @@ connection to it is made. Every socket connect in these tests is recorded, and a
 leave this machine is stopped, so a failing guard fails the test without sending anything."""
 
 import ipaddress
-import socket
 
 import pytest
 
 from apps.lib.http import Guard, HttpError, fetch
 from tests.probes.stubs import faulty_server, listener
+from tests.security.sockets import stay_on_this_machine
 
 # As in production: private networks allowed, this machine's loopback not.
 PRIVATE = Guard(allowed=(ipaddress.ip_network("10.0.0.0/8"),))
@@ -22,24 +22,7 @@ HOSTILE_DNS = {"metadata-rebind.test": "169.254.169.254", "looks-internal.test":
 @pytest.fixture
 def connections(monkeypatch):
     """The addresses connected to; a connection off this machine is stopped and recorded."""
-    made = []
-    real_connect = socket.socket.connect
-    real_getaddrinfo = socket.getaddrinfo
-
-    def connect(sock, address):
-        made.append(address[0])
-        if not ipaddress.ip_address(address[0]).is_loopback:
-            raise OSError("the test suite never leaves this machine")
-        return real_connect(sock, address)
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host in HOSTILE_DNS:
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (HOSTILE_DNS[host], port or 80))]
-        return real_getaddrinfo(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return made
+    return stay_on_this_machine(monkeypatch, {host: [ip] for host, ip in HOSTILE_DNS.items()})
 
 
 DIRECT = [

@@ -10,6 +10,7 @@ from apps.probes.models import Probe
 from apps.stack.models import Lifecycle, StackEntry
 from apps.stackfile.importer import import_stack
 from tests.conftest import NOW
+from tests.stackfile.conftest import LEADS_FILE
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_a_probe_may_not_read_stackledgers_own_settings(catalog, stack_file, nam
 
 
 def test_changes_made_through_the_page_are_recorded_as_the_lead_s(catalog, stack_file, alice):
-    import_stack(stack_file, commit=True, by=alice, now=NOW)
+    assert import_stack(LEADS_FILE, commit=True, by=alice, now=NOW).applied
     step = StackEntry.objects.get().transitions.get()
     assert (step.to_lifecycle, step.by, step.note) == ("adopted", alice, "Imported from a stack file.")
     # Logged, then addressed by the adoption, as on the pages.

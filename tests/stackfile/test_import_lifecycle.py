@@ -4,7 +4,7 @@ from apps.catalog.models import Tool
 from apps.stack.models import Lifecycle, StackEntry
 from apps.stackfile.importer import import_stack
 from tests.conftest import NOW
-from tests.stackfile.conftest import STACK_FILE
+from tests.stackfile.conftest import LEADS_FILE, STACK_FILE
 
 
 def test_a_retired_entry_cannot_be_adopted_again_by_a_file(catalog):
@@ -27,7 +27,7 @@ def test_adopting_an_existing_entry_needs_what_the_gate_needs(catalog):
 
 def test_an_allowed_move_is_applied_with_its_dates(catalog, alice):
     entry = StackEntry.objects.create(tool=Tool.objects.get(name="MLflow"), lifecycle=Lifecycle.EVALUATING)
-    assert import_stack(STACK_FILE, commit=True, by=alice, now=NOW).applied
+    assert import_stack(LEADS_FILE, commit=True, by=alice, now=NOW).applied
     entry.refresh_from_db()
     assert entry.lifecycle == Lifecycle.ADOPTED and entry.adopted_on is not None
     assert import_stack(STACK_FILE.replace("status: adopted", "status: retired"), commit=True, now=NOW).applied

@@ -2,20 +2,20 @@ from django.urls import reverse
 
 from apps.stack.models import StackEntry
 from tests.conftest import NOW
-from tests.stackfile.conftest import STACK_FILE
+from tests.stackfile.conftest import LEADS_FILE, STACK_FILE
 
 URL = reverse("stack-import")
 
 
 def test_a_lead_previews_then_applies_a_pasted_file(lead_client, catalog, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "s3cret")
-    page = lead_client.post(URL, {"text": STACK_FILE, "action": "preview"}).content.decode()
+    page = lead_client.post(URL, {"text": LEADS_FILE, "action": "preview"}).content.decode()
     assert "What the import will change" in page
     assert "Stack entries" in page and "added: MLflow" in page
     assert "Apply the import" in page
     assert not StackEntry.objects.exists()
 
-    response = lead_client.post(URL, {"text": STACK_FILE, "action": "apply"}, follow=True)
+    response = lead_client.post(URL, {"text": LEADS_FILE, "action": "apply"}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("entry-list")
     assert "The stack file is applied." in response.content.decode()
     assert StackEntry.objects.get().tool.name == "MLflow"
@@ -24,7 +24,7 @@ def test_a_lead_previews_then_applies_a_pasted_file(lead_client, catalog, monkey
 def test_an_uploaded_file_works_too(lead_client, catalog):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    upload = SimpleUploadedFile("stack.yaml", STACK_FILE.encode(), content_type="application/yaml")
+    upload = SimpleUploadedFile("stack.yaml", LEADS_FILE.encode(), content_type="application/yaml")
     page = lead_client.post(URL, {"file": upload, "action": "preview"}).content.decode()
     assert "added: MLflow" in page
 
@@ -69,11 +69,16 @@ def test_anyone_logged_in_downloads_the_export(viewer_client, catalog):
     assert response.content.decode().startswith("# Stackledger stack file")
 
 
-def test_the_preview_names_what_changes(lead_client, catalog, monkeypatch):
+def test_the_preview_names_what_changes(lead_client, alice, catalog, monkeypatch):
+    from django.contrib.auth.models import Permission
+
     from apps.stackfile.importer import import_stack
 
+    alice.user_permissions.add(Permission.objects.get(codename="change_user"))
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "s3cret")
-    assert import_stack(STACK_FILE, commit=True, read_credentials=True, now=NOW).applied
+    people = "  - {email: eva@example.com, name: Eva Evaluator, role: evaluator}\n"
+    assert import_stack(STACK_FILE.replace("pain_points:\n", people + "pain_points:\n", 1), commit=True,
+                        read_credentials=True, now=NOW).applied
     monkeypatch.setenv("MLFLOW_TOKEN", "an0ther-s3cret")
     text = (STACK_FILE.replace("ops_hours_per_month: 4", "ops_hours_per_month: 6")
             .replace("status: adopted", "status: flagged")
@@ -82,7 +87,7 @@ def test_the_preview_names_what_changes(lead_client, catalog, monkeypatch):
                      "moved the artefact store}")
             .replace("credential_env: MLFLOW_TRACKING_TOKEN", "credential_env: MLFLOW_TOKEN")
             .replace("interval_minutes: 60", "interval_minutes: 30")
-            .replace("{email: lead@example.com, name: Lee Lead, role: lead", "{email: lead@example.com, name: Lee Lead, role: evaluator"))
+            .replace("pain_points:\n", people.replace("role: evaluator", "role: viewer") + "pain_points:\n", 1))
     page = lead_client.post(URL, {"text": text, "action": "preview"}).content.decode()
     changed = page[page.index("<strong>Stack entries</strong>"):]
     changed = changed[:changed.index("</p>")]
@@ -91,5 +96,5 @@ def test_the_preview_names_what_changes(lead_client, catalog, monkeypatch):
         "filters.operational_cost.rationale; cost.ops_hours_per_month: 4 → 6; probe.interval_minutes: 60 → 30; "
         "probe.credential_env: MLFLOW_TRACKING_TOKEN → MLFLOW_TOKEN)"
     )
-    assert "<strong>People</strong> — changed: lead@example.com (role: lead → evaluator)" in page
+    assert "<strong>People</strong> — changed: eva@example.com (role: evaluator → viewer)" in page
     assert "s3cret" not in page

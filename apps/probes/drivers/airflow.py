@@ -12,7 +12,7 @@ from datetime import UTC
 from urllib.parse import urlencode
 
 from apps.lib.http import HttpError, fetch
-from apps.probes.drivers import ProbeError, ProbeSpec, Reading
+from apps.probes.drivers import ProbeError, ProbeSpec, Reading, to_count
 from apps.probes.drivers.timestamps import to_utc
 
 STARTED = [("state", "running"), ("state", "success"), ("state", "failed")]
@@ -46,6 +46,6 @@ def read(spec: ProbeSpec) -> Reading:
     try:
         runs = newest["dag_runs"]
         last = to_utc(runs[0].get("start_date")) if runs else None
-        return Reading(last_activity_at=last, activity_count=int(in_window["total_entries"]))
+        return Reading(last_activity_at=last, activity_count=to_count(in_window["total_entries"]))
     except (KeyError, TypeError, ValueError):
         raise ProbeError("Airflow's dagRuns answer has no dag_runs or total_entries") from None

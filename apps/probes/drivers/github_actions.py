@@ -4,7 +4,7 @@
 from urllib.parse import quote
 
 from apps.lib.http import fetch
-from apps.probes.drivers import ProbeError, ProbeSpec, Reading
+from apps.probes.drivers import ProbeError, ProbeSpec, Reading, to_count
 from apps.probes.drivers.timestamps import to_utc
 
 API = "https://api.github.com"
@@ -26,6 +26,6 @@ def read(spec: ProbeSpec) -> Reading:
     try:
         runs = newest["workflow_runs"]
         last = to_utc(runs[0].get("run_started_at") or runs[0]["created_at"]) if runs else None
-        return Reading(last_activity_at=last, activity_count=int(window["total_count"]))
+        return Reading(last_activity_at=last, activity_count=to_count(window["total_count"]))
     except (KeyError, TypeError, ValueError):
         raise ProbeError("GitHub's answer has no workflow_runs or total_count") from None

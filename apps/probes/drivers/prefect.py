@@ -2,7 +2,7 @@
 window (the count endpoint)."""
 
 from apps.lib.http import fetch
-from apps.probes.drivers import ProbeError, ProbeSpec, Reading
+from apps.probes.drivers import ProbeError, ProbeSpec, Reading, to_count
 from apps.probes.drivers.timestamps import to_utc
 
 
@@ -17,10 +17,17 @@ def read(spec: ProbeSpec) -> Reading:
     }, headers=headers, guard=spec.guard).json()
     if not isinstance(runs, list):
         raise ProbeError("Prefect's flow_runs/filter did not return a list")
-    last = to_utc(runs[0].get("start_time")) if runs else None
+    try:
+        last = to_utc(runs[0].get("start_time")) if runs else None
+    except AttributeError:
+        raise ProbeError("Prefect's flow_runs/filter returned a run that is not an object") from None
+    except ValueError as refused:
+        raise ProbeError(f"Prefect's flow_runs/filter start_time: {refused}") from None
     count = fetch("POST", f"{api}/flow_runs/count", json_body={
         "flow_runs": {"start_time": {"after_": spec.since.isoformat(), "is_null_": False}},
     }, headers=headers, guard=spec.guard).json()
-    if not isinstance(count, int):
-        raise ProbeError("Prefect's flow_runs/count did not return a number")
+    try:
+        count = to_count(count)
+    except ValueError as refused:
+        raise ProbeError(f"Prefect's flow_runs/count: expected a number, {refused}") from None
     return Reading(last_activity_at=last, activity_count=count)

@@ -4,7 +4,7 @@ heartbeat, through the GraphQL API. The credential is an API key."""
 import base64
 
 from apps.lib.http import fetch
-from apps.probes.drivers import ProbeError, ProbeSpec, Reading
+from apps.probes.drivers import ProbeError, ProbeSpec, Reading, to_count
 from apps.probes.drivers.timestamps import to_utc
 
 API = "https://api.wandb.ai/graphql"
@@ -33,7 +33,9 @@ def read(spec: ProbeSpec) -> Reading:
             raise ProbeError(f"no project {entity}/{project}", permanent=True)
         edges = found["runs"]["edges"]
         last = to_utc(edges[0]["node"]["heartbeatAt"]) if edges else None
-        return Reading(last_activity_at=last, activity_count=int(found["recent"]["totalCount"]))
+        return Reading(last_activity_at=last, activity_count=to_count(found["recent"]["totalCount"]))
     except (KeyError, TypeError, ValueError):
-        errors = answer.get("errors") if isinstance(answer, dict) else None
-        raise ProbeError(f"W&B answered without runs: {errors or 'unexpected shape'}") from None
+        # W&B's own error texts are not repeated: they are whatever the server at the URL says.
+        errors = isinstance(answer, dict) and answer.get("errors")
+        raise ProbeError("W&B answered with errors instead of runs" if errors
+                         else "W&B's answer has no project runs or totalCount") from None
