@@ -1,10 +1,10 @@
 """A strict, safe YAML reader for files people write by hand and keep in git.
 
 It reads plain YAML only: no tags, no anchors or aliases (so no alias bombs), no duplicate
-keys, no more than MAX_BYTES, no number longer than MAX_DIGITS digits, and none of YAML 1.1's
-surprises (`NO` read as false, `012` read as octal 10, `1:30` read as 90): those are refused
-with a hint to quote them. Every mapping remembers its line and the line of each of its keys,
-so errors can point at them.
+keys, no NUL characters, no more than MAX_BYTES, no number longer than MAX_DIGITS digits, and
+none of YAML 1.1's surprises (`NO` read as false, `012` read as octal 10, `1:30` read as 90):
+those are refused with a hint to quote them. Every mapping remembers its line and the line of
+each of its keys, so errors can point at them.
 """
 
 import re
@@ -76,6 +76,8 @@ class StrictLoader(yaml.SafeLoader):
         is_key = isinstance(parent, yaml.MappingNode) and index is None
         if isinstance(event, ScalarEvent) and any("\ud800" <= ch <= "\udfff" for ch in event.value):
             raise YamlError(line, "the text holds an invalid character (a lone surrogate escape)")
+        if isinstance(event, ScalarEvent) and "\x00" in event.value:
+            raise YamlError(line, "the text holds a NUL character (\\0), which no field can store")
         if isinstance(event, ScalarEvent) and event.implicit[0] and event.style is None and not is_key:
             for pattern, message in _SURPRISES:
                 if pattern.match(event.value):

@@ -10,10 +10,12 @@ URLs of entries that change hands (Probe.hand_over). Whoever listens for changes
 the overview) hears of them once, when the import commits.
 """
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
@@ -37,6 +39,22 @@ IMPORT_NOTE = "Imported from a stack file."
 CHUNK = 500  # ids per `IN (...)`, within every database's limit on query parameters
 STALE = ("the stack changed while the file was being checked ({}); nothing was changed: "
          "check the file again and apply it")
+# What people's own use writes to a row, which no check of a file reads.
+NOT_CHECKED = {"password", "last_login", "date_joined"}
+
+
+@functools.cache
+def checked_fields(model) -> tuple[str, ...]:
+    """The fields of a row that checking a file reads and applying it writes: those people edit
+    (a probe's credential too), not what runs and log-ins write (a probe's results)."""
+    names = [f.attname for f in model._meta.concrete_fields
+             if f.editable and not f.primary_key and f.name not in NOT_CHECKED]
+    return (*names, "credential_token") if model is Probe else tuple(names)
+
+
+def state(row) -> tuple:
+    """The row as checking read it."""
+    return tuple(getattr(row, name) for name in checked_fields(type(row)))
 
 
 @dataclass
@@ -47,16 +65,21 @@ class Step:
     added: bool
     fields: set[str] = field(default_factory=set)  # the model fields a change writes
     links: dict[str, list] = field(default_factory=dict)  # many-to-many field -> the whole new set
+    checked: tuple | None = None  # the changed row as checking read it (state)
     role: str | None = None  # a person's new role
     status_from: str | None = None  # a pain point's status before, when the import sets it
     move: tuple | None = None  # a stack entry's (target lifecycle, form, record)
     probe: Probe | None = None  # a probe to save
+    probe_checked: tuple | None = None  # a stored probe as checking read it
 
 
 def apply(steps: dict, *, by, now) -> str:
     """Apply the steps of a checked file; '' once committed, else why nothing was."""
     try:
         with transaction.atomic(), changes.one_change():
+            meanwhile = changed_meanwhile(steps)
+            if meanwhile:
+                return STALE.format(meanwhile)
             write(Category, steps["categories"])
             write(Tool, steps["tools"])
             link(Tool, "categories", steps["tools"])
@@ -73,8 +96,32 @@ def apply(steps: dict, *, by, now) -> str:
             write(MLModel, steps["models"])
     except TransitionError as error:
         return STALE.format(f"a move is refused now: {error}")
-    except IntegrityError:
+    except (IntegrityError, ObjectDoesNotExist):
         return STALE.format("a record it adds or names was added or removed meanwhile")
+    return ""
+
+
+def changed_meanwhile(steps: dict) -> str:
+    """Which row the file changes was changed or removed since it was checked ('' if none),
+    each locked until the import commits: the checks held for the rows as they were read."""
+    checked = defaultdict(dict)
+    for section in steps.values():
+        for step in section:
+            if not step.added:
+                checked[type(step.instance)][step.instance.pk] = (step.checked, step.instance)
+            if step.probe is not None and step.probe.pk is not None:
+                checked[Probe][step.probe.pk] = (step.probe_checked, step.probe)
+    for model, rows in checked.items():
+        pks = list(rows)
+        for start in range(0, len(pks), CHUNK):
+            chunk = pks[start:start + CHUNK]
+            found = model.objects.select_for_update().filter(pk__in=chunk).values_list("pk", *checked_fields(model))
+            now = {pk: tuple(values) for pk, *values in found}
+            for pk in chunk:
+                before, instance = rows[pk]
+                if now.get(pk) != before:
+                    what = "removed" if pk not in now else "changed"
+                    return f"{model._meta.verbose_name} {instance} was {what} meanwhile"
     return ""
 
 
@@ -149,14 +196,18 @@ def apply_stack(steps: list, *, by, now) -> None:
         if step.move is not None:
             move(step.instance, *step.move, by=by, now=now)
         if step.probe is not None:
-            step.probe.entry = step.instance
-            step.probe.save()
+            probe, added = step.probe, step.probe.pk is None
+            probe.entry = step.instance
+            # What the file sets; never the results of its runs, which go on meanwhile.
+            probe.save(update_fields=None if added else checked_fields(Probe))
 
 
 def arrivals_followed(steps: list, *, by, now) -> None:
     """The pain points each new entry answers follow it, as StackEntry.pain_points_follow has
     them follow (PAIN_POINTS_FOLLOW): for every new entry at once, in the file's order."""
     followed, history = defaultdict(set), []
+    answered = {pain.pk for step in steps if step.added for pain in step.links.get("pain_points", [])}
+    statuses = dict(PainPoint.objects.filter(pk__in=answered).values_list("pk", "status"))  # as they are now
     for step in steps:
         entry = step.instance
         if not step.added or entry.lifecycle not in PAIN_POINTS_FOLLOW:
@@ -164,10 +215,11 @@ def arrivals_followed(steps: list, *, by, now) -> None:
         before, after = PAIN_POINTS_FOLLOW[entry.lifecycle]
         note = f"{entry.tool} is {Lifecycle(entry.lifecycle).label.lower()}."
         for pain in step.links.get("pain_points", []):
-            if pain.status in before:
-                history.append(StatusChange(pain_point=pain, from_status=pain.status, to_status=after, by=by, at=now,
+            status = statuses.get(pain.pk, pain.status)  # a pain point the file adds: as planned
+            if status in before:
+                history.append(StatusChange(pain_point=pain, from_status=status, to_status=after, by=by, at=now,
                                             note=note))
-                pain.status = after
+                pain.status = statuses[pain.pk] = after
                 followed[after].add(pain.pk)
     for status, pks in followed.items():
         pks = sorted(pks)

@@ -24,7 +24,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.forms.models import model_to_dict
 from django.utils.text import slugify
 
@@ -42,7 +42,7 @@ from apps.probes.forms import ProbeForm
 from apps.probes.models import Probe, credential_stays
 from apps.stack.forms import MLModelForm, StackEntryForm
 from apps.stack.models import FILTERS, TRANSITIONS, Lifecycle, MLModel, StackEntry
-from apps.stackfile.applying import Step, apply
+from apps.stackfile.applying import Step, apply, state
 from apps.stackfile.schema import (
     SCHEMA,
     SECTION_LABELS,
@@ -278,6 +278,22 @@ def import_stack(text: str | bytes, *, commit: bool, now, by=None, read_credenti
         document = yamlio.load(text)
     except YamlError as error:
         return Outcome(errors=[str(error)])
+    if Category.objects.exists():
+        return _check_and_apply(document, commit=commit, now=now, by=by, read_credentials=read_credentials)
+    # A first import, on an empty database: the seed catalogue every file assumes (as
+    # `load_catalog` loads it) is kept only with the file, so nobody else has written yet.
+    try:
+        with transaction.atomic():
+            load_seed_catalogue()
+            outcome = _check_and_apply(document, commit=commit, now=now, by=by, read_credentials=read_credentials)
+            transaction.set_rollback(not outcome.applied)
+    except IntegrityError:
+        return Outcome(errors=["line 1: file: another first import was applied meanwhile; nothing was changed: "
+                               "check the file again and apply it"])
+    return outcome
+
+
+def _check_and_apply(document, *, commit: bool, now, by, read_credentials: bool) -> Outcome:
     importer = _Importer(by=by, read_credentials=read_credentials, now=now)
     importer.run(document)
     outcome = importer.outcome
@@ -324,8 +340,6 @@ class _Importer:
         if count > MAX_RECORDS:
             self.error(1, "file", f"{count:,} records; a stack file holds at most {MAX_RECORDS:,}: split it in two")
             return
-        if not Category.objects.exists():
-            load_seed_catalogue()  # reference data every file assumes, as `load_catalog` loads it
         self.load()
         for section, items in sections:
             self.outcome.changes[section] = Changes()
@@ -341,29 +355,34 @@ class _Importer:
     def load(self) -> None:
         """Every row an import may match or name, by natural key, in a few queries. Records the
         file adds join them as they are checked."""
-        users = {}
-        for user in User.objects.select_related("team").prefetch_related("groups").order_by("email"):
-            users.setdefault(user.email.lower(), user)
+        users = list(User.objects.select_related("team").prefetch_related("groups").order_by("email"))
         self.rows = {
             "categories": {c.key: c for c in Category.objects.order_by()},
             "tools": {t.name: t for t in Tool.objects.prefetch_related("categories").order_by()},
             "teams": {t.name: t for t in Team.objects.order_by()},
-            "users": users,
+            # By email, any case; where two accounts differ only in case, the one spelled as
+            # written wins (self.exact_users).
+            "users": {},
             "pain_points": {p.title: p for p in PainPoint.objects.order_by()},
             "stack": {e.tool.name: e for e in StackEntry.objects.select_related("tool").prefetch_related("pain_points").order_by()},
             "models": {m.name: m for m in MLModel.objects.order_by()},
         }
+        for user in users:
+            self.rows["users"].setdefault(user.email.lower(), user)
+        self.exact_users = {user.email: user for user in users}
         self.existing = {
-            "teams": list(self.rows["teams"]), "users": [u.email for u in self.rows["users"].values()],
+            "teams": list(self.rows["teams"]), "users": [u.email for u in users],
             "pain_points": list(self.rows["pain_points"]), "stack": list(self.rows["stack"]),
             "models": list(self.rows["models"]),
         }
-        self.by_pk = {}
+        self.by_pk = {User: {user.pk: user for user in users}}
         for rows in self.rows.values():
             for row in rows.values():
                 self.by_pk.setdefault(type(row), {})[row.pk] = row
         self.known = Known(self.by_pk)
         self.probes = {p.entry_id: p for p in Probe.objects.order_by()}
+        self.checked = {(model, pk): state(row) for model, rows in self.by_pk.items() for pk, row in rows.items()}
+        self.checked.update({(Probe, probe.pk): state(probe) for probe in self.probes.values()})
         self.slugs = {t.slug for t in self.rows["tools"].values()}
 
     def records(self, section: str, items: list, section_line: int):
@@ -405,8 +424,10 @@ class _Importer:
 
     def find(self, name: str, line: int, path: str, target: str):
         """The `target` section's row or record called `name`, or MISSING."""
-        key = name.strip().lower() if target == "users" else name.strip()
-        found = self.rows[target].get(key)
+        if target == "users":
+            found = self.user(name.strip())
+        else:
+            found = self.rows[target].get(name.strip())
         if found is not None:
             return found
         if name.strip().lower() not in self.refused[target]:  # else its own errors say why
@@ -510,13 +531,13 @@ class _Importer:
     def shown(self, form_field, value) -> str:
         return shown(form_field, value, self.by_pk)
 
-    @staticmethod
-    def step(form, added: bool) -> Step:
-        """What saving the form does: the fields it writes and the links it sets."""
+    def step(self, form, added: bool) -> Step:
+        """What saving the form does: the fields it writes and the links it sets, and the row
+        as it was checked (applying refuses if it changed meanwhile)."""
         instance, changed = form.instance, set(form.changed_data)
         many = {f.name for f in instance._meta.many_to_many}
         return Step(
-            instance, added, fields=changed - many,
+            instance, added, fields=changed - many, checked=None if added else self.checked[type(instance), instance.pk],
             links={name: list(form.cleaned_data[name]) for name in many & set(form.fields) if added or name in changed},
         )
 
@@ -574,7 +595,7 @@ class _Importer:
                            form_class=TeamForm)
 
     def import_users(self, name, item, path):
-        existing = self.rows["users"].get(name.lower())
+        existing = self.user(name)
         instance = copy.copy(existing) if existing is not None else User()
         role = item.get("role")
         if role is not None and role not in GROUP_NAMES:
@@ -594,7 +615,8 @@ class _Importer:
         sets_role = role is not None and (added or role != existing.role)
         if sets_role and not added:
             fields.append(f"role: {existing.role or 'none'} → {role}")
-        if (added or fields) and not self.may_write_person(existing, item, path):
+        makes_staff = sets_role and instance.is_staff_as(role)
+        if (added or fields) and not self.may_write_person(existing, item, path, makes_staff=makes_staff):
             return
         details = [f"role: {role}"] if role else []
         details += ["active: false"] if added and not form.cleaned_data["is_active"] else []
@@ -613,10 +635,19 @@ class _Importer:
             user.set_unusable_password()
         self.steps["users"].append(step)
 
-    def may_write_person(self, existing: User | None, item: Record, path: str) -> bool:
+    def user(self, email: str) -> User | None:
+        """The person of this email: as the file has them when it lists them, the account
+        spelled so, else the one of any case."""
+        listed = self.rows["users"].get(email.lower())
+        if listed is not None and listed.pk is None:
+            return listed  # someone the file adds
+        return self.exact_users.get(email) or listed
+
+    def may_write_person(self, existing: User | None, item: Record, path: str, *, makes_staff: bool) -> bool:
         """Whether this import may add the person, or change them; reported if not. The
         operator (by None) and a superuser may add and change anyone but a superuser; someone
-        else needs the permission to, and may not change a staff account (every lead's is)."""
+        else needs the permission to, and may neither change a staff account nor make one
+        (every lead's is: the lead role gives the admin site)."""
         if existing is not None and existing.is_superuser:
             self.error(item.line, path, f"{existing.email} is a superuser: a stack file never changes one; "
                        "change it in the admin")
@@ -631,6 +662,10 @@ class _Importer:
         if existing is not None and existing.is_staff:
             self.error(item.line, path, f"{existing.email} is a staff account (as every lead is): only a superuser "
                        "changes one through a stack file")
+            return False
+        if makes_staff:
+            self.error(item.line_of("role"), f"{path}.role", "the lead role gives the admin site: only a superuser "
+                       "makes someone a lead through a stack file")
             return False
         return True
 
@@ -680,6 +715,7 @@ class _Importer:
             probe_fields = self.plan_probe(probe_form, item["probe"], f"{path}.probe")
             if probe_fields:
                 step.probe = probe_form.instance
+                step.probe_checked = self.checked.get((Probe, step.probe.pk))
             changed, fields = changed or bool(probe_fields), fields + probe_fields
         self.record("stack", name, added=added, changed=changed, fields=fields)
         if added or changed:

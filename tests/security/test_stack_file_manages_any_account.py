@@ -5,7 +5,8 @@ superuser, take a lead's role away, and reactivate a departed account, which the
 its old password. Now people are added or changed through a file only by someone who may add
 or change them (the operator on the command line, a superuser, or whoever holds the
 permission), a superuser's account is never changed by one, a staff account only by a
-superuser, no account is ever reactivated, and the preview says which people rows it changes.
+superuser (and made only by one: the lead role gives the admin site), no account is ever
+reactivated, and the preview says which people rows it changes.
 """
 
 import pytest
@@ -82,17 +83,22 @@ def test_a_lead_with_the_permission_manages_people_but_not_staff(lead_client, al
     alice.user_permissions.add(*Permission.objects.filter(codename__in=["add_user", "change_user"]))
     other = User.objects.create_user("lou@example.com", PASSWORD, name="Lou", team=platform)
     other.set_role(LEAD)
-    text = people("{email: new@example.com, name: New, role: evaluator}", "{email: carol@example.com, role: lead}")
+    text = people("{email: new@example.com, name: New, role: evaluator}", "{email: carol@example.com, role: evaluator}")
     preview = upload(lead_client, text, "preview")
     assert "added: new@example.com (role: evaluator)" in preview
-    assert "changed: carol@example.com (role: viewer → lead)" in preview
+    assert "changed: carol@example.com (role: viewer → evaluator)" in preview
     upload(lead_client, text)
     assert User.objects.get(email="new@example.com").role == "evaluator"
-    assert state(User.objects.get(email="carol@example.com"))[0][1:] == (True, True, False, LEAD)
+    assert state(User.objects.get(email="carol@example.com"))[0][1:] == (True, False, False, "evaluator")
 
     page = upload(lead_client, people("{email: lou@example.com, active: false}"))
     assert "lou@example.com is a staff account (as every lead is): only a superuser changes one" in page
     assert User.objects.get(email="lou@example.com").is_active
+
+    # Nor make one: the lead role gives the admin site.
+    page = upload(lead_client, people("{email: carol@example.com, role: lead}", "{email: max@example.com, role: lead}"))
+    assert page.count("only a superuser makes someone a lead through a stack file") == 2
+    assert not User.objects.filter(is_staff=True).exclude(email__in=["alice@example.com", "lou@example.com"]).exists()
 
 
 def test_a_departed_account_is_never_reactivated(client, departed, admin):
