@@ -21,6 +21,7 @@ def test_a_short_meeting_run_from_the_keyboard(page, catalog, alice, bob):
     page.click("button:has-text('Open the review')")
     page.click("text=Meeting mode")
     page.get_by_role("heading", name="Neptune").wait_for()
+    page.wait_for_load_state()
 
     # The riskiest tool first: remove it, with an owner and a date, saved without a reload.
     page.select_option("#id_action_owner", label="Bob")
@@ -36,6 +37,7 @@ def test_a_short_meeting_run_from_the_keyboard(page, catalog, alice, bob):
 
     page.keyboard.press("ArrowRight")
     page.get_by_role("heading", name="Prometheus").wait_for()
+    page.wait_for_load_state()  # the arrows load the next page: its keys work once its script has run
     page.keyboard.press("1")
     page.keyboard.type("Scrapes every serving endpoint")
     page.keyboard.press("Enter")
@@ -44,6 +46,7 @@ def test_a_short_meeting_run_from_the_keyboard(page, catalog, alice, bob):
 
     page.keyboard.press("ArrowLeft")
     page.get_by_role("heading", name="Neptune").wait_for()
+    page.wait_for_load_state()
     assert page.is_checked("input[name=decision][value=remove]")
 
     page.goto(f"/reviews/{review.pk}/close/")
