@@ -276,6 +276,11 @@ PROBE_ALLOWED_NETWORKS = env_list(
     "PROBE_ALLOWED_NETWORKS", "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16" if DEBUG else ""
 )
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+
+# Stackledger's own metrics at /metrics: for a scrape with this token as a bearer token, or
+# from these networks (comma-separated); with neither, for nobody.
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
 if not DEBUG and not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
         "FIELD_ENCRYPTION_KEYS is not set (nor FIELD_ENCRYPTION_KEYS_FILE, a file that holds it), "

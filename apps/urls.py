@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.health import views as health_views
 from apps.stack import views as stack_views
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("profile/", stack_views.profile, name="profile"),
     path("accounts/", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("metrics", health_views.metrics, name="metrics"),
 ]
 
 admin.site.site_header = "Stackledger administration"

@@ -10,7 +10,8 @@ from apps.stack.models import Lifecycle, StackEntry
 from apps.stack.services import entry_propose
 from tests.conftest import NOW
 
-PUBLIC = {"login", "usage-answer", "heartbeat"}  # signed or secret URLs, tested on their own
+# Signed or secret URLs, and the metrics (a token or a network), tested on their own.
+PUBLIC = {"login", "usage-answer", "heartbeat", "metrics"}
 TOKEN_OR_LOGIN = {"stack-json"}  # answers 401 rather than redirecting scripts to a login page
 LEAD_ONLY = {
     "entry-move", "entry-edit", "entry-filter", "stack-import", "token-list", "token-revoke",

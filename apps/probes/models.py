@@ -195,3 +195,19 @@ class ProbeDay(models.Model):
 
     def __str__(self):
         return f"{self.probe} on {self.day}"
+
+
+class SweepRun(models.Model):
+    """The last sweep of due probes, in one row: when it started, how long it took, how many
+    probes it ran. Stackledger's own metrics read it."""
+
+    started_at = models.DateTimeField(null=True)
+    seconds = models.FloatField(default=0)
+    probes = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"Sweep of {self.started_at:%Y-%m-%d %H:%M}" if self.started_at else "No sweep yet"
+
+    @classmethod
+    def record(cls, *, started_at, seconds: float, probes: int) -> None:
+        cls.objects.update_or_create(pk=1, defaults={"started_at": started_at, "seconds": seconds, "probes": probes})

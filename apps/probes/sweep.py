@@ -21,7 +21,7 @@ from apps.lib.changes import one_change
 from apps.lib.http import default_guard
 from apps.probes import drivers
 from apps.probes.drivers import ProbeError, ProbeSpec, Reading
-from apps.probes.models import Kind, Probe, ProbeDay, ProbeResult
+from apps.probes.models import Kind, Probe, ProbeDay, ProbeResult, SweepRun
 from apps.probes.removal import ask_owner, is_snoozed
 from apps.probes.usage import judge, unused_after
 from apps.stack.models import IN_USE, Lifecycle, StackEntry, UsageChange, UsageState
@@ -64,6 +64,7 @@ def claim_due(*, now, force: bool = False, tool: str | None = None, limit: int =
 
 
 def sweep(*, now, force: bool = False, tool: str | None = None, workers: int = WORKERS) -> list[Run]:
+    started = time.monotonic()
     claimed = dict(claim_due(now=now, force=force, tool=tool))
     probes = list(
         Probe.objects.filter(pk__in=claimed).select_related("entry__tool", "entry__owner")
@@ -79,6 +80,8 @@ def sweep(*, now, force: bool = False, tool: str | None = None, workers: int = W
             result = record(probe, run_key=claimed[probe.pk], now=now, reading=reading, error=error, latency_ms=latency)
             probe.entry.refresh_from_db(fields=["usage_state"])
             runs.append(Run(probe, result, probe.entry.usage_state))
+    if tool is None:  # a scheduled sweep, not one tool's "probe now"
+        SweepRun.record(started_at=now, seconds=time.monotonic() - started, probes=len(runs))
     return sorted(runs, key=lambda run: run.probe.entry.tool.name.lower())
 
 

@@ -85,14 +85,16 @@ def prefect_server():
 
 
 @contextmanager
-def prometheus_server(scrape_target: str, retention: str = "15d"):
+def prometheus_server(scrape_target: str, retention: str = "15d", jobs: str = ""):
+    """Debian's Prometheus scraping `scrape_target` every second as job "serving"; `jobs`: more
+    scrape configs, as YAML list items."""
     binary = shutil.which("prometheus") or "/usr/bin/prometheus"
     if not os.path.exists(binary):
         needs_service("Prometheus is not installed (apt-get install prometheus)")
     port, home = free_port(), Path(tempfile.mkdtemp(prefix="prometheus-"))
     (home / "prometheus.yml").write_text(
         "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        f"scrape_configs:\n  - job_name: serving\n    static_configs:\n      - targets: ['{scrape_target}']\n"
+        f"scrape_configs:\n  - job_name: serving\n    static_configs:\n      - targets: ['{scrape_target}']\n{jobs}"
     )
     with running(
         [binary, f"--config.file={home}/prometheus.yml", f"--storage.tsdb.path={home}/data",
