@@ -4,6 +4,8 @@
 running `make run` on a laptop: SQLite, an embedded broker and email printed to the console.
 """
 
+import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,11 +23,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 DEBUG = env_bool("DEBUG", False)
+# `manage.py makemigrations` only compares the models with the migrations: it serves, signs and
+# decrypts nothing, so it runs on a checkout with no configuration at all (CI checks the
+# migrations so), on a throwaway signing key of its own and without the production checks.
+CODE_ONLY = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] == ["makemigrations"]
 # The key anyone can read here signs only while developing Stackledger itself: with DEBUG off
-# every process (gunicorn, the worker, beat, manage.py) refuses to start without a key of its own,
-# since sessions and the keep/remove links in emails could otherwise be forged.
+# every other process (gunicorn, the worker, beat, manage.py) refuses to start without a key of
+# its own, since sessions and the keep/remove links in emails could otherwise be forged.
 DEFAULT_SECRET_KEY = "django-insecure-stackledger-local-only"
-SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY if DEBUG else "")
+SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY if DEBUG else secrets.token_urlsafe(50) if CODE_ONLY else "")
 if not DEBUG and SECRET_KEY in ("", DEFAULT_SECRET_KEY):
     raise ImproperlyConfigured(
         "SECRET_KEY is not set (nor SECRET_KEY_FILE, a file that holds it), and with DEBUG off "
@@ -281,7 +287,7 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 # from these networks (comma-separated); with neither, for nobody.
 METRICS_TOKEN = env("METRICS_TOKEN", "")
 METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
-if not DEBUG and not FIELD_ENCRYPTION_KEYS:
+if not DEBUG and not CODE_ONLY and not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
         "FIELD_ENCRYPTION_KEYS is not set (nor FIELD_ENCRYPTION_KEYS_FILE, a file that holds it), "
         "and with DEBUG off probe credentials are encrypted with no other key: set it to a Fernet "

@@ -11,7 +11,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
 @register()
 def check_production_settings(app_configs, **kwargs):
-    if settings.DEBUG:
+    if settings.DEBUG or settings.CODE_ONLY:
         return []
     problems = []
     if not settings.EMAIL_HOST:

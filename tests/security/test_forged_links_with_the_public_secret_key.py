@@ -68,3 +68,18 @@ def test_credentials_are_never_encrypted_with_a_key_made_from_the_secret_key(set
     settings.DEBUG, settings.FIELD_ENCRYPTION_KEYS = False, []
     with pytest.raises(crypto.WrongKey, match="FIELD_ENCRYPTION_KEYS is not set"):
         crypto.encrypt("s3cret")
+
+
+def test_makemigrations_reads_only_the_code_and_needs_no_keys(tmp_path):
+    """CI compares the models with the migrations on a bare checkout: that command, and it
+    alone, runs without keys, on a throwaway signing key, never the public one."""
+    result = start(["manage.py", "makemigrations", "--check", "--dry-run"], tmp_path,
+                   DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+    key = start(["-c", "import sys; sys.argv = ['manage.py', 'makemigrations']; import django.conf as c; "
+                       "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'apps.settings'; "
+                       "print(c.settings.SECRET_KEY)"], tmp_path)
+    assert key.returncode == 0 and len(key.stdout.strip()) > 40
+    from django.conf import settings
+    assert key.stdout.strip() != settings.DEFAULT_SECRET_KEY
