@@ -126,6 +126,7 @@ def test_a_probe_of_each_kind_is_set_up_from_the_entry_page(page, catalog, alice
     log_in(page, alice.email)
     page.goto(f"/stack/{entry.pk}/")
     page.click("#usage >> text=Add a probe")
+    page.wait_for_load_state()  # htmx swaps the kind's settings in once the page's scripts have run
     page.fill("#id_interval_minutes", "15")  # typed before the kind is chosen: kept when it is
     if page.input_value("#id_kind") != kind:
         with page.expect_response(lambda response: f"kind={kind}" in response.url):
