@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("apps.stackfile.urls")),
     path("", include("apps.probes.urls")),
     path("", include("apps.evaluations.urls")),
+    path("", include("apps.notifications.urls")),
     path("stack/", include("apps.stack.urls")),
     path("pain-points/", include("apps.painpoints.urls")),
     path("findings/", include("apps.findings.urls")),

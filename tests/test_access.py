@@ -19,6 +19,7 @@ LEAD_ONLY = {
     "entry-probe", "decision-create", "decision-accept", "evaluation-cancel",
     "review-schedule", "review-open", "review-meeting", "review-keep-healthy", "review-close", "review-item-decide",
     "review-item-filter", "task-done",  # the task's owner may too
+    "channel-add", "channel-test", "channel-remove",
 }
 EVALUATOR_WRITES = {
     "tool-propose", "painpoint-create", "painpoint-status", "evaluation-create", "evaluation-shortlist", "trial-log",
@@ -68,6 +69,15 @@ def sample_review(entry):
     return review
 
 
+def sample_channel():
+    from apps.accounts.models import Team
+    from apps.notifications.models import Channel
+    from apps.notifications.services import add_channel
+
+    return Channel.objects.first() or add_channel(
+        Team.objects.get_or_create(name="Platform")[0], "json://127.0.0.1:9/alerts", now=NOW)
+
+
 @pytest.fixture
 def token(alice):
     return ApiToken.issue(name="dashboard", by=alice)[0]
@@ -90,6 +100,9 @@ def sample_kwargs(route, entry, token=None):
                 kwargs["pk"] = review.items.get().pk
             elif route.startswith("reviews/tasks/"):
                 kwargs["pk"] = review.items.get().task.pk
+        if route.startswith("teams/"):
+            channel = sample_channel()
+            kwargs["pk"] = channel.pk if route.startswith("teams/channels/") else channel.team_id
     if "<slug:slug>" in route:
         kwargs["slug"] = "prefect"
     return kwargs

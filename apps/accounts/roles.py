@@ -20,6 +20,8 @@ _WRITE = {
     LEAD: [
         "accounts.add_team",
         "accounts.change_team",
+        "notifications.add_channel",
+        "notifications.delete_channel",
         "catalog.add_tool",
         "catalog.change_tool",
         "painpoints.add_painpoint",

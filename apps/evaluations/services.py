@@ -150,11 +150,12 @@ def trial_states_refresh(*, now) -> int:
             Trial.objects.filter(pk=trial.pk).update(state=state)
             trial.state = state
             changed += 1
-        if state == Trial.State.OVERDUE and trial.owner and trial.owner.is_active:
+        if state == Trial.State.OVERDUE:
             notify(
                 key=f"trial-overdue:{trial.pk}:{today.isoformat()}",
-                to=[trial.owner.email], template="trial_overdue",
-                context={"trial": trial, "days": (today - trial.ends_on).days}, now=now,
+                to=[trial.owner.email if trial.owner and trial.owner.is_active else None],
+                template="trial_overdue", context={"trial": trial, "days": (today - trial.ends_on).days},
+                now=now, teams=[trial.entry.team_id],
             )
     return changed
 

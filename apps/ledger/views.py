@@ -5,7 +5,7 @@ them; nothing below imports them."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
+from apps.accounts.models import Team
 from apps.accounts.roles import is_owner_or_lead
 from apps.catalog.models import Tool
 from apps.evaluations.models import DecisionRecord
@@ -22,6 +23,8 @@ from apps.health.models import Heartbeat
 from apps.health.tasks import WORKER
 from apps.lib.charts import sparkline
 from apps.lib.htmx import wants_fragment
+from apps.lib.pagination import paginate
+from apps.notifications.views import channels_context
 from apps.probes.models import Kind
 from apps.probes.selectors import activity_trend, failing_since, recent_errors
 from apps.reviews.dashboard import live_dashboard
@@ -29,6 +32,7 @@ from apps.stack import services as stack
 from apps.stack.forms import EntryDetailsForm, FilterVerdictForm
 from apps.stack.models import (
     FILTERS,
+    IN_USE,
     Lifecycle,
     LifecycleTransition,
     MLModel,
@@ -178,3 +182,25 @@ def tool_propose(request, slug):
     else:
         messages.info(request, f"{tool} is already on the stack ({entry.get_lifecycle_display().lower()}).")
     return redirect("entry-detail", pk=entry.pk)
+
+
+def team_list(request):
+    """Every team with what it owns and where its alerts go."""
+    teams = Team.objects.annotate(
+        member_count=Count("members", filter=Q(members__is_active=True), distinct=True),
+        entry_count=Count("stack_entries", filter=Q(stack_entries__lifecycle__in=IN_USE), distinct=True),
+        channel_count=Count("channels", distinct=True),
+    ).order_by("name")
+    return render(request, "teams/team_list.html", {"page": paginate(request, teams)})
+
+
+def team_detail(request, pk):
+    """A team: its people, its tools with their usage, and its notification channels."""
+    team = get_object_or_404(Team, pk=pk)
+    entries = team.stack_entries.select_related("tool", "owner").exclude(lifecycle=Lifecycle.REJECTED).order_by("tool__name")
+    context = {
+        "members": team.members.filter(is_active=True).prefetch_related("groups").order_by("name", "email"),
+        "entries": paginate(request, entries),
+        **channels_context(team),
+    }
+    return render(request, "teams/team_detail.html", context)

@@ -40,7 +40,7 @@ def ask_owner(entry: StackEntry, *, now, reason: str) -> None:
         template="unused",
         context={"entry": entry, "reason": reason, "keep_url": answer_url(entry, "keep"),
                  "remove_url": answer_url(entry, "remove"), "grace_days": GRACE.days},
-        now=now,
+        now=now, teams=[entry.team_id],
     )
 
 
@@ -101,7 +101,7 @@ def flag_for_removal(entry: StackEntry, *, now, note: str) -> None:
     notify(
         key=f"flagged:{entry.pk}:{now:%Y-%m-%d}",
         to=[entry.owner.email if entry.owner else None, *lead_emails()],
-        template="flagged", context={"entry": entry, "note": note}, now=now,
+        template="flagged", context={"entry": entry, "note": note}, now=now, teams=[entry.team_id],
     )
 
 
@@ -131,7 +131,7 @@ def removal_pipeline(*, now) -> None:
         notify(
             key=f"reminder:{entry.pk}:{week.year}-W{week.week:02}",
             to=[entry.owner.email if entry.owner else None, *lead_emails()],
-            template="reminder", context={"entry": entry}, now=now,
+            template="reminder", context={"entry": entry}, now=now, teams=[entry.team_id],
         )
     failing = Probe.objects.filter(consecutive_failures__gt=0, entry__lifecycle__in=IN_USE).filter(
         Q(last_ok_at__lt=now - FAILING_FOR) | Q(last_ok_at__isnull=True, created_at__lt=now - FAILING_FOR)
@@ -142,6 +142,7 @@ def removal_pipeline(*, now) -> None:
             key=f"probe-failing:{probe.pk}:{since:%Y-%m-%d}",
             to=[probe.entry.owner.email if probe.entry.owner else None],
             template="probe_failing", context={"probe": probe, "entry": probe.entry}, now=now,
+            teams=[probe.entry.team_id],
         )
 
 

@@ -273,6 +273,11 @@ def minutes_markdown(review: Review) -> str:
     return text.rstrip() + "\n"
 
 
+def teams_under_review() -> list[int]:
+    """The teams whose tools a review of the whole stack walks: every team with a stack entry."""
+    return list(StackEntry.objects.filter(team__isnull=False).order_by().values_list("team_id", flat=True).distinct())
+
+
 def review_reminders(*, now) -> int:
     """Daily: remind the leads 14 days and 1 day before a scheduled review, once each."""
     today = timezone.localdate(now)
@@ -284,6 +289,6 @@ def review_reminders(*, now) -> int:
         # ahead gets the 14-day reminder at once and the 1-day reminder on the eve.
         due = min(d for d in REMINDER_DAYS if d >= days_left)
         if notify(key=f"review-reminder:{review.pk}:{due}", to=lead_emails(), template="review_reminder",
-                  context={"review": review, "days_left": days_left}, now=now):
+                  context={"review": review, "days_left": days_left}, now=now, teams=teams_under_review()):
             queued += 1
     return queued
