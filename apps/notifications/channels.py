@@ -22,7 +22,7 @@ class NotDelivered(Exception):
 @dataclass(frozen=True)
 class ChannelURL:
     url: str
-    label: str  # the URL with its secrets masked, without Apprise's default options
+    label: str  # the URL itself if it holds no secret, else masked and without its options
     carries_secret: bool  # whether the URL holds anything beyond where it posts
 
 
@@ -43,7 +43,8 @@ def parse(url: str) -> ChannelURL:
         )
     masked, full = plugin.url(privacy=True), plugin.url(privacy=False)
     headers = any(name.startswith(("+", "-")) for name, _ in parse_qsl(urlsplit(full).query))
-    return ChannelURL(url=url, label=masked.split("?", 1)[0].rstrip("/"), carries_secret=masked != full or headers)
+    secret = masked != full or headers
+    return ChannelURL(url=url, label=masked.split("?", 1)[0].rstrip("/") if secret else url, carries_secret=secret)
 
 
 def post(url: str, *, title: str, body: str) -> None:

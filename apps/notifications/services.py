@@ -117,16 +117,25 @@ def _deliver(notification: Notification) -> None:
 
 # Team channels ----------------------------------------------------------------------------
 
-def add_channel(team, url: str, *, now, url_env: str = "") -> Channel:
+def add_channel(team, url: str, *, now) -> Channel:
     """A new channel for the team; channels.BadChannel says what is wrong with the URL."""
+    existing = list(team.channels.all())
+    channel = new_channel(team, url, now=now, url_env="", taken={c.url_env for c in existing})
+    if any(same_url(other, channel.url()) for other in existing):
+        raise channels.BadChannel(f"{team} already has the channel {channel.label}")
+    channel.save()
+    return channel
+
+
+def new_channel(team, url: str, *, now, url_env: str, taken: set[str]) -> Channel:
+    """An unsaved channel for the URL (channels.BadChannel if Apprise cannot use it). A URL that
+    carries a secret is named in the stack file by an environment variable: `url_env`, or a
+    free name made for it."""
     parsed = channels.parse(url)
-    if any(same_url(channel, parsed.url) for channel in team.channels.all()):
-        raise channels.BadChannel(f"{team} already has the channel {parsed.label}")
-    channel = Channel(team=team, url_env=url_env or "", created_at=now)
+    channel = Channel(team=team, url_env=url_env, created_at=now)
     channel.set_url(parsed.url, label=parsed.label)
     if parsed.carries_secret and not channel.url_env:
-        channel.url_env = env_name(team, parsed.url, taken={c.url_env for c in team.channels.all()})
-    channel.save()
+        channel.url_env = env_name(team, parsed.url, taken=taken)
     return channel
 
 

@@ -27,9 +27,12 @@ def channels_context(team: Team, form=None) -> dict:
     return {"team": team, "channels": list(team.channels.all()), "channel_form": form or ChannelForm()}
 
 
-def _answer(request, team: Team, form=None):
+def _answer(request, team: Team, form=None, *, done: str = ""):
+    """The channels section and what happened, for htmx; else back to the team's page."""
+    if done:
+        messages.success(request, done)
     if wants_fragment(request):
-        return render(request, "notifications/partials/channels.html", channels_context(team, form))
+        return render(request, "notifications/partials/channels_swap.html", channels_context(team, form))
     if form is not None and form.errors:
         messages.error(request, " ".join(form.errors["url"]))
     return redirect("team-detail", team.pk)
@@ -46,8 +49,7 @@ def channel_add(request, pk):
         except apprise_channels.BadChannel as error:
             form.add_error("url", str(error))
         else:
-            messages.success(request, f"{team}'s alerts now go to {channel.label} too.")
-            return _answer(request, team)
+            return _answer(request, team, done=f"{team}'s alerts now go to {channel.label} too.")
     return _answer(request, team, form)
 
 

@@ -23,6 +23,7 @@ from apps.accounts.models import Team, User
 from apps.accounts.roles import GROUP_NAMES
 from apps.catalog.models import Category, Tool
 from apps.lib import changes
+from apps.notifications.models import Channel
 from apps.painpoints.models import PainPoint, StatusChange
 from apps.probes.models import Probe
 from apps.stack.models import (
@@ -71,6 +72,8 @@ class Step:
     move: tuple | None = None  # a stack entry's (target lifecycle, form, record)
     probe: Probe | None = None  # a probe to save
     probe_checked: tuple | None = None  # a stored probe as checking read it
+    channels: list[Channel] | None = None  # a team's whole new set of channels, when the file gives it
+    channels_checked: tuple = ()  # the team's stored channels as checking read them (channel_states)
 
 
 def apply(steps: dict, *, by, now) -> str:
@@ -84,6 +87,7 @@ def apply(steps: dict, *, by, now) -> str:
             write(Tool, steps["tools"])
             link(Tool, "categories", steps["tools"])
             write(Team, steps["teams"])
+            set_channels(steps["teams"])
             write(User, steps["users"])
             give_roles(steps["users"])
             write(PainPoint, steps["pain_points"])
@@ -111,6 +115,14 @@ def changed_meanwhile(steps: dict) -> str:
                 checked[type(step.instance)][step.instance.pk] = (step.checked, step.instance)
             if step.probe is not None and step.probe.pk is not None:
                 checked[Probe][step.probe.pk] = (step.probe_checked, step.probe)
+    teams = {step.instance.pk: step for step in steps.get("teams", []) if step.channels is not None and not step.added}
+    if teams:
+        stored = defaultdict(list)
+        for channel in Channel.objects.select_for_update().filter(team__in=list(teams)).order_by("pk"):
+            stored[channel.team_id].append(channel)
+        for pk, step in teams.items():
+            if channel_states(stored[pk]) != step.channels_checked:
+                return f"the channels of team {step.instance} were changed meanwhile"
     for model, rows in checked.items():
         pks = list(rows)
         for start in range(0, len(pks), CHUNK):
@@ -123,6 +135,24 @@ def changed_meanwhile(steps: dict) -> str:
                     what = "removed" if pk not in now else "changed"
                     return f"{model._meta.verbose_name} {instance} was {what} meanwhile"
     return ""
+
+
+def channel_states(channels) -> tuple:
+    """A team's channels as checking reads them, to tell whether they changed meanwhile."""
+    return tuple((c.pk, c.url_token, c.url_env) for c in sorted(channels, key=lambda c: c.pk))
+
+
+def set_channels(steps: list) -> None:
+    """Each team the file gives `notify:` has exactly those channels: the others are removed,
+    new ones added, and those whose URL the environment changed saved."""
+    for step in steps:
+        if step.channels is None:
+            continue
+        Channel.objects.filter(team=step.instance).exclude(pk__in=[c.pk for c in step.channels if c.pk]).delete()
+        for channel in step.channels:
+            channel.team = step.instance
+            if channel.pk is None or getattr(channel, "changed", False):
+                channel.save()
 
 
 def write(model, steps: list) -> None:

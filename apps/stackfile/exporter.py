@@ -54,6 +54,12 @@ def _sorted(rows, key):
     return sorted(rows, key=lambda row: (key(row).lower(), key(row)))
 
 
+def _channel(channel) -> str | dict:
+    """A team channel as the file names it: the URL when it holds no secret, else the
+    environment variable the import reads it from."""
+    return {"url_env": channel.url_env} if channel.url_env else channel.label
+
+
 def stack_document() -> dict:
     """The whole stack as plain data, in a stable order."""
     seed_categories, seed_tools = seed_catalogue()
@@ -71,7 +77,8 @@ def stack_document() -> dict:
         "categories": _sorted([c for c in categories if seed_categories.get(c["key"]) != c], lambda c: c["key"]),
         "tools": _sorted([t for t in tools if seed_tools.get(t["name"]) != t], lambda t: t["name"]),
         "teams": _sorted(
-            [_compact({"name": t.name, "description": t.description}) for t in Team.objects.all()],
+            [_compact({"name": t.name, "description": t.description, "notify": [_channel(c) for c in t.channels.all()]})
+             for t in Team.objects.prefetch_related("channels")],
             lambda t: t["name"],
         ),
         "users": _sorted(

@@ -36,13 +36,16 @@ from apps.catalog.models import Category, Tool
 from apps.catalog.seed import load_seed_catalogue
 from apps.lib import crypto, yamlio
 from apps.lib.yamlio import Record, YamlError
+from apps.notifications.channels import BadChannel
+from apps.notifications.models import Channel
+from apps.notifications.services import new_channel
 from apps.painpoints.forms import PainPointForm
 from apps.painpoints.models import PainPoint
 from apps.probes.forms import ProbeForm
 from apps.probes.models import Probe, credential_stays
 from apps.stack.forms import MLModelForm, StackEntryForm
 from apps.stack.models import FILTERS, TRANSITIONS, Lifecycle, MLModel, StackEntry
-from apps.stackfile.applying import Step, apply, state
+from apps.stackfile.applying import Step, apply, channel_states, state
 from apps.stackfile.schema import (
     SCHEMA,
     SECTION_LABELS,
@@ -381,6 +384,9 @@ class _Importer:
                 self.by_pk.setdefault(type(row), {})[row.pk] = row
         self.known = Known(self.by_pk)
         self.probes = {p.entry_id: p for p in Probe.objects.order_by()}
+        self.channels = {}
+        for channel in Channel.objects.order_by("pk"):
+            self.channels.setdefault(channel.team_id, []).append(channel)
         self.checked = {(model, pk): state(row) for model, rows in self.by_pk.items() for pk, row in rows.items()}
         self.checked.update({(Probe, probe.pk): state(probe) for probe in self.probes.values()})
         self.slugs = {t.slug for t in self.rows["tools"].values()}
@@ -591,8 +597,104 @@ class _Importer:
         return slug
 
     def import_teams(self, name, item, path):
-        self.import_simple("teams", name, item, path, existing=self.rows["teams"].get(name), new=Team(),
-                           form_class=TeamForm)
+        existing = self.rows["teams"].get(name)
+        instance = copy.copy(existing) if existing is not None else Team()
+        form = self.bind(TeamForm, instance, self.form_data(instance, "teams", item, {}))
+        valid = self.validate(form, item, path, "teams")
+        stored = self.channels.get(existing.pk, []) if existing is not None else []
+        channels = self.plan_channels(form.instance, stored, item, path) if "notify" in item else None
+        if not valid or not self.record_is_clean():
+            return
+        added = existing is None
+        said = channels[1] if channels else []
+        changed = form.has_changed() or bool(said)
+        fields = self.changed_fields(form, "teams") if form.has_changed() and not added else []
+        self.record("teams", name, added=added, changed=changed, fields=fields + ([] if added else said), details=said)
+        step = self.step(form, added)
+        if channels is not None and (added or said):
+            step.channels, step.channels_checked = channels[0], channel_states(stored)
+        if added or changed:
+            self.steps["teams"].append(step)
+        self.remember("teams", name, form.instance)
+
+    def plan_channels(self, team: Team, stored: list[Channel], item: Record, path: str):
+        """(the team's channels as the file has them, what that changes) for `notify:`: each
+        URL as text, or as {url_env: NAME}, read from the environment by the command line."""
+        path, line = f"{path}.notify", item.line_of("notify")
+        try:
+            by_url = {channel.url(): channel for channel in stored}
+        except crypto.WrongKey as wrong:
+            self.error(line, path, f"the team's stored channels cannot be read: {wrong}")
+            return None
+        by_env = {channel.url_env: channel for channel in stored if channel.url_env}
+        taken = {channel.url_env for channel in stored}
+        planned, said, seen = [], [], set()
+        for number, value in enumerate(item["notify"]):
+            where = f"{path}[{number}]"
+            if isinstance(value, str):
+                kept = by_url.get(value.strip())
+                channel = kept or self.new_channel(team, value, line, where, url_env="", taken=taken)
+            else:
+                channel = self.channel_from_env(team, value, by_env, line, where, taken=taken)
+                kept = channel if channel is not None and channel.pk else None
+            if channel is None:
+                continue
+            key = channel.url_env or channel.url()
+            if key in seen:
+                self.error(line, where, f"{channel.label} is listed twice")
+                continue
+            seen.add(key)
+            taken.add(channel.url_env)
+            planned.append(channel)
+            if kept is None:
+                said.append(f"notify: + {channel.label}")
+            elif getattr(channel, "changed", False):
+                said.append(f"notify: {channel.label} (URL from {channel.url_env} replaced)")
+        kept_pks = {channel.pk for channel in planned if channel.pk}
+        said += [f"notify: − {channel.label}" for channel in stored if channel.pk not in kept_pks]
+        return planned, said
+
+    def new_channel(self, team, url: str, line: int, where: str, *, url_env: str, taken: set):
+        try:
+            channel = new_channel(team, url, now=self.now, url_env=url_env, taken=taken)
+        except BadChannel as bad:
+            self.error(line, where, str(bad) + (f" (the URL in {url_env})" if url_env else ""))
+            return None
+        if channel.url_env and not url_env:
+            self.warn(line, where, f"this URL carries a secret: it is stored encrypted and exported as "
+                                   f"{{url_env: {channel.url_env}}}; keep the secret out of the file")
+        return channel
+
+    def channel_from_env(self, team, value: Record, by_env: dict, line: int, where: str, *, taken: set):
+        """The channel a {url_env: NAME} names: the stored one (its URL replaced when the
+        environment holds another), or a new one when the environment has its URL."""
+        unknown = [key for key in value if key != "url_env"]
+        name = value.get("url_env")
+        if unknown or not isinstance(name, str):
+            self.error(value.line or line, where, "must be an Apprise URL as text or {url_env: NAME}")
+            return None
+        if not ENV_NAME.match(name) or name in reserved_variables():
+            self.error(value.line or line, f"{where}.url_env", f"{name!r} is not an environment variable a "
+                       "channel may be read from (A-Z, 0-9 and _, at most 100, not one of Stackledger's settings)")
+            return None
+        stored = by_env.get(name)
+        url = os.environ.get(name, "").strip() if self.read_credentials else ""
+        if not url:
+            if stored is None:
+                reason = (f"{name} is not set here" if self.read_credentials
+                          else "channel URLs are read from the environment only by `python manage.py import_stack`")
+                self.warn(value.line or line, f"{where}.url_env", f"{reason}, so this channel is not added")
+            return stored
+        if stored is None:
+            return self.new_channel(team, url, value.line or line, where, url_env=name, taken=taken)
+        if stored.url() == url:
+            return stored
+        fresh = self.new_channel(team, url, value.line or line, where, url_env=name, taken=taken)
+        if fresh is None:
+            return None
+        stored = copy.copy(stored)
+        stored.url_token, stored.label, stored.changed = fresh.url_token, fresh.label, True
+        return stored
 
     def import_users(self, name, item, path):
         existing = self.user(name)

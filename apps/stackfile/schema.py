@@ -17,9 +17,10 @@ VERSION = 1
 
 # Each section's fields: file key -> (form field, kind). Kinds are checked before any form
 # sees a value; a form field of None means the importer handles the key itself.
-TEXT, BOOL, INT, NUMBER, DATE, NAME, NAMES, MAPPING = (
+TEXT, BOOL, INT, NUMBER, DATE, NAME, NAMES, MAPPING, CHANNELS = (
     "text", "true or false", "a whole number", "a number", "a date as text ('2026-03-02')",
     "a name, as text", "a list of names", "a mapping",
+    "a list of Apprise URLs, each as text or as {url_env: NAME}",
 )
 SCHEMA = {
     "categories": {
@@ -35,7 +36,7 @@ SCHEMA = {
         "discontinued": ("discontinued", BOOL), "discontinued_note": ("discontinued_note", TEXT),
         "website": ("website", TEXT),
     },
-    "teams": {"name": ("name", TEXT), "description": ("description", TEXT)},
+    "teams": {"name": ("name", TEXT), "description": ("description", TEXT), "notify": (None, CHANNELS)},
     "users": {
         "email": ("email", TEXT), "name": ("name", TEXT), "role": (None, TEXT),
         "team": ("team", NAME), "active": ("is_active", BOOL),
@@ -160,6 +161,8 @@ def is_kind(value, kind: str) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 10**9
     if kind == NAMES:
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == CHANNELS:
+        return isinstance(value, list) and all(isinstance(v, (str, Record)) for v in value)
     return isinstance(value, Record)
 
 
