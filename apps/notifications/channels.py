@@ -7,6 +7,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import apprise
 
+from apps.lib import netguard
+
 # Apprise's schemes that notify the machine Stackledger runs on, not a team.
 LOCAL_SCHEMES = {"dbus", "kde", "qt", "glib", "gnome", "macosx", "windows", "syslog", "rsyslog", "fcm"}
 
@@ -41,10 +43,32 @@ def parse(url: str) -> ChannelURL:
             f"Apprise cannot use {_short(url)}: check the scheme ({scheme}://) and the parts it needs "
             "(see https://github.com/caronc/apprise/wiki)"
         )
+    _check_host(getattr(plugin, "host", None) or "")
     masked, full = plugin.url(privacy=True), plugin.url(privacy=False)
-    headers = any(name.startswith(("+", "-")) for name, _ in parse_qsl(urlsplit(full).query))
-    secret = masked != full or headers
-    return ChannelURL(url=url, label=masked.split("?", 1)[0].rstrip("/") if secret else url, carries_secret=secret)
+    parts = urlsplit(full)
+    headers = any(name.startswith(("+", "-")) for name, _ in parse_qsl(parts.query))
+    secret = masked != full or headers or any(_looks_like_a_token(part) for part in parts.path.split("/"))
+    label = "/".join(f"{part[:2]}…{part[-2:]}" if _looks_like_a_token(part) else part
+                     for part in masked.split("?", 1)[0].rstrip("/").split("/"))
+    return ChannelURL(url=url, label=label if secret else url, carries_secret=secret)
+
+
+def _looks_like_a_token(part: str) -> bool:
+    """A path segment such as a webhook's key (`/hooks/9f3a1c...`): long, letters and digits."""
+    return len(part) >= 16 and any(c.isdigit() for c in part) and any(c.isalpha() for c in part)
+
+
+def _check_host(host: str) -> None:
+    """A channel never posts to a cloud metadata service or a link-local address, however the
+    address is spelled (the same rule as the probes')."""
+    if host.lower().rstrip(".") in netguard.METADATA_NAMES:
+        raise BadChannel(f"{host} is a cloud metadata service, not a channel")
+    address = netguard.parse_ip(host)
+    if address is not None:
+        try:
+            netguard.check_address(address)
+        except netguard.RefusedTarget as refused:
+            raise BadChannel(f"{refused}: not a channel") from None
 
 
 def post(url: str, *, title: str, body: str) -> None:

@@ -26,6 +26,8 @@ def test_a_url_with_a_token_is_shown_masked():
     assert "TIiajkdnlazkcOXrIdevi7FQ" not in parsed.label and parsed.label.startswith("slack://")
     assert parse("json://user:hunter22@hooks.example.com/x").label == "json://user:****@hooks.example.com/x"
     assert parse("json://hooks.example.com/x?+Authorization=Bearer%20abc").carries_secret  # a header
+    keyed = parse("json://hooks.example.com/hooks/9f3a1c7be04d4e21a8c3")  # a key in the path
+    assert keyed.carries_secret and "9f3a1c7be04d4e21a8c3" not in keyed.label
 
 
 @pytest.mark.parametrize(("url", "says"), [
@@ -34,6 +36,10 @@ def test_a_url_with_a_token_is_shown_masked():
     ("gopher://example.com/x", "Apprise cannot use"),
     ("slack://onlyone", "Apprise cannot use"),
     ("syslog://", "server's own"),
+    ("json://169.254.169.254/latest/meta-data", "cloud metadata address"),
+    ("json://2852039166/latest", "cloud metadata address"),
+    ("json://[fe80::1]:8080/x", "link-local"),
+    ("json://metadata.google.internal/computeMetadata", "cloud metadata service"),
 ])
 def test_urls_apprise_cannot_use_are_refused_with_the_reason(url, says):
     with pytest.raises(BadChannel, match=says):
