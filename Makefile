@@ -27,6 +27,7 @@ run: export FIELD_ENCRYPTION_KEYS_FILE ?= $(CURDIR)/var/field_encryption_keys
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 # On a laptop the tools to probe run on the same machine.
 run: export PROBE_ALLOWED_NETWORKS ?= 127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16
+run: export NOTIFY_ALLOWED_NETWORKS ?= 127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16
 run: install
 	@mkdir -p var
 	@[ -s "$$SECRET_KEY_FILE" ] || { umask 077; $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > "$$SECRET_KEY_FILE"; }

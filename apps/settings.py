@@ -287,6 +287,9 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 # from these networks (comma-separated); with neither, for nobody.
 METRICS_TOKEN = env("METRICS_TOKEN", "")
 METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
+# The private networks a team's webhook channel (json://, mmost://, ...) may post to; public
+# addresses are always allowed, metadata, link-local and Stackledger's own services never.
+NOTIFY_ALLOWED_NETWORKS = env_list("NOTIFY_ALLOWED_NETWORKS")
 if not DEBUG and not CODE_ONLY and not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
         "FIELD_ENCRYPTION_KEYS is not set (nor FIELD_ENCRYPTION_KEYS_FILE, a file that holds it), "

@@ -75,7 +75,7 @@ def sample_channel():
     from apps.notifications.services import add_channel
 
     return Channel.objects.first() or add_channel(
-        Team.objects.get_or_create(name="Platform")[0], "json://127.0.0.1:9/alerts", now=NOW)
+        Team.objects.get_or_create(name="Platform")[0], "json://hooks.example.com/alerts", now=NOW)
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def check_network_lists(app_configs, **kwargs):
     """The settings that list networks: a typo would otherwise surface only when a probe runs or
     someone logs in."""
     problems = []
-    for name in ("PROBE_ALLOWED_NETWORKS", "TRUSTED_PROXIES", "METRICS_ALLOWED_NETWORKS"):
+    for name in ("PROBE_ALLOWED_NETWORKS", "TRUSTED_PROXIES", "METRICS_ALLOWED_NETWORKS", "NOTIFY_ALLOWED_NETWORKS"):
         for value in getattr(settings, name):
             try:
                 ipaddress.ip_network(value, strict=False)

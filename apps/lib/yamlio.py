@@ -139,17 +139,23 @@ def load(text: str | bytes):
             text = text.decode("utf-8")
         except UnicodeDecodeError as error:
             raise YamlError(1, f"the file is not UTF-8 text ({error.reason})") from None
-    loader = StrictLoader(text)
+    loader = None
     try:
+        loader = StrictLoader(text)  # its reader refuses control characters at once
         return loader.get_single_data()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         raise YamlError(line, f"not valid YAML: {error.problem or error.context}") from None
+    except yaml.reader.ReaderError as error:
+        character = f"#x{error.character:04x}" if isinstance(error.character, int) else repr(error.character)
+        raise YamlError(text.count("\n", 0, error.position) + 1,
+                        f"the character {character} is not allowed in a YAML file") from None
     except yaml.YAMLError as error:
         raise YamlError(1, f"not valid YAML: {error}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 class _Dumper(yaml.SafeDumper):

@@ -81,28 +81,29 @@ def send_due(*, now, limit: int = 100) -> int:
         claimed = Notification.objects.filter(
             pk=pk, sent_at__isnull=True, sending_since__isnull=True, send_after=send_after,
         ).update(send_after=moment + LEASE, sending_since=moment, attempts=F("attempts") + 1)
-        if claimed:
-            sent += _send(Notification.objects.select_related("channel").get(pk=pk), moment)
+        notification = Notification.objects.select_related("channel").filter(pk=pk).first()
+        if claimed and notification is not None:  # its channel may have been removed meanwhile
+            sent += _send(notification, moment)
     return sent
 
 
 def _send(notification: Notification, now) -> int:
+    outcome = {"sending_since": None}
     try:
         _deliver(notification)
+    except channels.Unfinished as error:  # it may have arrived: closed, like an interrupted send
+        outcome.update(failed_at=now, last_error=str(error))
     except Exception as error:  # down, refused, timed out: try again later
-        notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+        outcome.update(last_error=f"{type(error).__name__}: {error}"[:2000],
+                       send_after=now + Notification.backoff(notification.attempts))
         if notification.attempts >= Notification.MAX_ATTEMPTS:
-            notification.failed_at = now
-        notification.send_after = now + Notification.backoff(notification.attempts)
-        notification.sending_since = None
-        notification.save(update_fields=["last_error", "failed_at", "send_after", "sending_since"])
+            outcome["failed_at"] = now
         log.warning("Notification %s not sent (attempt %s): %s", notification.pk, notification.attempts, error)
-        return 0
-    notification.sent_at = now
-    notification.sending_since = None
-    notification.last_error = ""
-    notification.save(update_fields=["sent_at", "sending_since", "last_error"])
-    return 1
+    else:
+        outcome.update(sent_at=now, last_error="")
+    # An update, not a save: a post whose channel was removed meanwhile is gone, and that is all.
+    Notification.objects.filter(pk=notification.pk).update(**outcome)
+    return 1 if "sent_at" in outcome else 0
 
 
 def _deliver(notification: Notification) -> None:
@@ -119,19 +120,23 @@ def _deliver(notification: Notification) -> None:
 
 def add_channel(team, url: str, *, now) -> Channel:
     """A new channel for the team; channels.BadChannel says what is wrong with the URL."""
-    existing = list(team.channels.all())
-    channel = new_channel(team, url, now=now, url_env="", taken={c.url_env for c in existing})
-    if any(same_url(other, channel.url()) for other in existing):
+    channel = new_channel(team, url, now=now, url_env="", taken=env_names_taken())
+    if any(same_url(other, channel.url()) for other in team.channels.all()):
         raise channels.BadChannel(f"{team} already has the channel {channel.label}")
     channel.save()
     return channel
 
 
+def env_names_taken() -> set[str]:
+    """The environment variables that name a channel already, of any team."""
+    return set(Channel.objects.exclude(url_env="").values_list("url_env", flat=True))
+
+
 def new_channel(team, url: str, *, now, url_env: str, taken: set[str]) -> Channel:
     """An unsaved channel for the URL (channels.BadChannel if Apprise cannot use it). A URL that
-    carries a secret is named in the stack file by an environment variable: `url_env`, or a
-    free name made for it."""
-    parsed = channels.parse(url)
+    carries a secret is named in the stack file by an environment variable: `url_env` (whose
+    value no message quotes), or a free name made for it."""
+    parsed = channels.parse(url, shown=not url_env)
     channel = Channel(team=team, url_env=url_env, created_at=now)
     channel.set_url(parsed.url, label=parsed.label)
     if parsed.carries_secret and not channel.url_env:
@@ -140,8 +145,9 @@ def new_channel(team, url: str, *, now, url_env: str, taken: set[str]) -> Channe
 
 
 def same_url(channel: Channel, url: str) -> bool:
+    """Whether the channel posts to this URL, however either is spelled."""
     try:
-        return channel.url() == url
+        return channels.normal(channel.url()) == channels.normal(url)
     except crypto.WrongKey:
         return False
 
@@ -149,7 +155,7 @@ def same_url(channel: Channel, url: str) -> bool:
 def env_name(team, url: str, *, taken: set[str]) -> str:
     """The environment variable a stack file names for a channel URL that carries a secret,
     e.g. NOTIFY_DATA_PLATFORM_SLACK."""
-    words = "".join(c if c.isalnum() else "_" for c in f"{team.name}_{url.split('://', 1)[0]}".upper())
+    words = "".join(c if c.isascii() and c.isalnum() else "_" for c in f"{team.name}_{url.split('://', 1)[0]}".upper())
     base = "NOTIFY_" + "_".join(part for part in words.split("_") if part)
     base = base[:90] if base[:1].isalpha() else "NOTIFY"
     name, n = base, 2

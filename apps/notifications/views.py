@@ -59,7 +59,7 @@ def channel_test(request, pk):
     channel = get_object_or_404(Channel.objects.select_related("team"), pk=pk)
     try:
         send_test(channel, by=request.user)
-    except (apprise_channels.NotDelivered, crypto.WrongKey) as error:
+    except (apprise_channels.NotDelivered, apprise_channels.Unfinished, crypto.WrongKey) as error:
         outcome, ok = f"Not delivered: {error}", False
     else:
         outcome, ok = "Sent: check the channel.", True

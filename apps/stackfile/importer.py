@@ -36,7 +36,7 @@ from apps.catalog.models import Category, Tool
 from apps.catalog.seed import load_seed_catalogue
 from apps.lib import crypto, yamlio
 from apps.lib.yamlio import Record, YamlError
-from apps.notifications.channels import BadChannel
+from apps.notifications.channels import BadChannel, normal
 from apps.notifications.models import Channel
 from apps.notifications.services import new_channel
 from apps.painpoints.forms import PainPointForm
@@ -387,6 +387,7 @@ class _Importer:
         self.channels = {}
         for channel in Channel.objects.order_by("pk"):
             self.channels.setdefault(channel.team_id, []).append(channel)
+        self.env_names = {c.url_env for channels in self.channels.values() for c in channels if c.url_env}
         self.checked = {(model, pk): state(row) for model, rows in self.by_pk.items() for pk, row in rows.items()}
         self.checked.update({(Probe, probe.pk): state(probe) for probe in self.probes.values()})
         self.slugs = {t.slug for t in self.rows["tools"].values()}
@@ -621,29 +622,34 @@ class _Importer:
         """(the team's channels as the file has them, what that changes) for `notify:`: each
         URL as text, or as {url_env: NAME}, read from the environment by the command line."""
         path, line = f"{path}.notify", item.line_of("notify")
-        try:
-            by_url = {channel.url(): channel for channel in stored}
-        except crypto.WrongKey as wrong:
-            self.error(line, path, f"the team's stored channels cannot be read: {wrong}")
-            return None
+        by_url = {}
+        for channel in stored:
+            try:
+                by_url[normal(channel.url())] = channel
+            except crypto.WrongKey:
+                pass  # unreadable here: the file can still name it by url_env, or drop it
         by_env = {channel.url_env: channel for channel in stored if channel.url_env}
-        taken = {channel.url_env for channel in stored}
+        taken = self.env_names
         planned, said, seen = [], [], set()
-        for number, value in enumerate(item["notify"]):
+        for number, value in enumerate(item["notify"] or []):
             where = f"{path}[{number}]"
             if isinstance(value, str):
-                kept = by_url.get(value.strip())
+                kept = by_url.get(normal(value.strip()))
                 channel = kept or self.new_channel(team, value, line, where, url_env="", taken=taken)
             else:
                 channel = self.channel_from_env(team, value, by_env, line, where, taken=taken)
                 kept = channel if channel is not None and channel.pk else None
             if channel is None:
                 continue
-            key = channel.url_env or channel.url()
-            if key in seen:
+            try:
+                keys = {f"url:{normal(channel.url())}"}
+            except crypto.WrongKey:
+                keys = set()
+            keys |= {f"env:{channel.url_env}"} if channel.url_env else set()
+            if keys & seen:
                 self.error(line, where, f"{channel.label} is listed twice")
                 continue
-            seen.add(key)
+            seen |= keys
             taken.add(channel.url_env)
             planned.append(channel)
             if kept is None:
@@ -687,8 +693,11 @@ class _Importer:
             return stored
         if stored is None:
             return self.new_channel(team, url, value.line or line, where, url_env=name, taken=taken)
-        if stored.url() == url:
-            return stored
+        try:
+            if normal(stored.url()) == normal(url):
+                return stored
+        except crypto.WrongKey:
+            pass  # unreadable here: the environment's URL replaces it
         fresh = self.new_channel(team, url, value.line or line, where, url_env=name, taken=taken)
         if fresh is None:
             return None

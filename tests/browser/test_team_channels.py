@@ -11,7 +11,8 @@ from tests.notifications.receiver import webhook_receiver
 pytestmark = pytest.mark.slow
 
 
-def test_a_lead_adds_tests_and_removes_a_team_channel(page, catalog, alice, bob, platform):
+def test_a_lead_adds_tests_and_removes_a_team_channel(page, catalog, alice, bob, platform, settings):
+    settings.NOTIFY_ALLOWED_NETWORKS = ["127.0.0.0/8"]  # where the webhook receiver listens
     StackEntry.objects.create(tool=Tool.objects.get(name="MLflow"), lifecycle=Lifecycle.ADOPTED, owner=bob, team=platform)
     with webhook_receiver() as hook:
         log_in(page, alice.email)

@@ -1,5 +1,11 @@
 import pytest
 
+
+@pytest.fixture(autouse=True)
+def loopback_channels(settings):
+    """The webhook receivers of these tests listen on loopback."""
+    settings.NOTIFY_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+
 from apps.catalog.models import Tool
 from apps.stack.models import Lifecycle, StackEntry
 

@@ -37,7 +37,7 @@ def test_a_bad_url_is_refused_with_the_reason_and_nothing_is_stored(lead_client,
     assert "needs a scheme such as slack://" in response.content.decode()
     assert not Channel.objects.exists()
     response = lead_client.post(reverse("channel-add", args=[platform.pk]), {"url": "gopher://x/y"}, follow=True)
-    assert "Apprise cannot use" in response.content.decode()
+    assert "gopher:// is not a channel Stackledger posts to" in response.content.decode()
 
 
 def test_viewers_and_evaluators_see_no_channel_controls(viewer_client, evaluator_client, platform):

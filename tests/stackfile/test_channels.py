@@ -14,7 +14,7 @@ from tests.conftest import NOW
 
 pytestmark = pytest.mark.usefixtures("catalog")
 SLACK = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ"
-HOOK = "json://127.0.0.1:8080/alerts"
+HOOK = "json://hooks.example.com:8080/alerts"
 
 
 def team_file(notify: str) -> str:
@@ -77,7 +77,8 @@ def test_the_list_is_the_set_and_a_file_without_it_leaves_channels_alone(platfor
 
 @pytest.mark.parametrize(("notify", "message"), [
     ('["hooks.example.com/alerts"]', "line 4: teams[Platform].notify[0]: 'hooks.example.com/alerts' is not a URL"),
-    ('["gopher://x/y"]', "line 4: teams[Platform].notify[0]: Apprise cannot use 'gopher://x/y'"),
+    ('["gopher://x/y"]', "line 4: teams[Platform].notify[0]: gopher:// is not a channel Stackledger posts to"),
+    ('["slack://onlyone"]', "line 4: teams[Platform].notify[0]: Apprise cannot use 'slack://onlyone'"),
     (f'["{HOOK}", "{HOOK}"]', f"line 4: teams[Platform].notify[1]: {HOOK} is listed twice"),
     ("[{url_env: lower_case}]", "teams[Platform].notify[0].url_env: 'lower_case' is not an environment variable"),
     ("[{url_env: SECRET_KEY}]", "teams[Platform].notify[0].url_env: 'SECRET_KEY' is not an environment variable"),
