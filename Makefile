@@ -55,8 +55,9 @@ test-fast: install
 	$(VENV)/bin/pytest -m "not slow"
 
 # Real MLflow and Prefect servers for the probe tests, each in its own virtual environment
-# (their dependencies conflict with ours and with each other); kept between runs.
-servers: $(SERVERS)/mlflow/.installed $(SERVERS)/prefect/.installed
+# (their dependencies conflict with ours and with each other), and a real OpenID provider (npm's
+# oidc-provider) for the single sign-on tests; kept between runs.
+servers: $(SERVERS)/mlflow/.installed $(SERVERS)/prefect/.installed $(SERVERS)/oidc-provider/.installed
 
 $(SERVERS)/mlflow/.installed:
 	$(PYTHON) -m venv $(SERVERS)/mlflow
@@ -66,6 +67,13 @@ $(SERVERS)/mlflow/.installed:
 $(SERVERS)/prefect/.installed:
 	$(PYTHON) -m venv $(SERVERS)/prefect
 	$(SERVERS)/prefect/bin/pip install --quiet "prefect>=3,<4"
+	@touch $@
+
+OIDC_PROVIDER := tests/accounts/oidc_provider
+$(SERVERS)/oidc-provider/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
+	mkdir -p $(@D)
+	cp $^ $(@D)/
+	cd $(@D) && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 clean:

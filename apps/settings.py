@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",  # the Django engine finds the widget templates the Jinja2 one has no twin of
     "django_htmx",
+    "ninja",  # the REST API's docs page (Swagger UI) and its static files
     "axes",
     "apps.accounts",
     "apps.catalog",
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "apps.stackfile",
     "apps.health",
     "apps.ledger",  # the pages that read every app above: nothing imports it
+    "apps.api",  # the REST API at /api/, with its OpenAPI schema and docs; nothing imports it
     "apps.demo",  # the demo organisation, its large version and the benchmark
 ]
 
@@ -181,18 +183,37 @@ CONTENT_SECURITY_POLICY = {
 }
 # Login attempts: after 5 failures for one account from one address, that pair waits 15 minutes.
 # The account is the one the login resolves, whichever spelling of its email was typed.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "apps.accounts.backends.PasswordBackend",  # email and password, unless PASSWORD_LOGIN is off
+    "apps.accounts.oidc.SignOnBackend",  # single sign-on's callback, when OIDC_ISSUER is set
+]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "apps.accounts.lockout.login_email"
 AXES_CLIENT_IP_CALLABLE = "apps.accounts.lockout.client_address"
+AXES_WHITELIST_CALLABLE = "apps.accounts.lockout.sign_on_attempt"  # single sign-on is not a guess
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # The proxies whose X-Forwarded-For the lockout believes (comma-separated networks); empty, it
 # counts the address of the socket, since anyone can send the header.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+# Single sign-on with OpenID Connect, on when OIDC_ISSUER is set: the endpoints come from the
+# issuer's discovery document; people get the role of the groups the provider's OIDC_GROUPS_CLAIM
+# lists (lead beats evaluator beats viewer), and someone in none of them is refused.
+OIDC_ISSUER = env("OIDC_ISSUER").strip()
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET")
+OIDC_SCOPES = env("OIDC_SCOPES", "openid email profile").replace(",", " ").split()
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", "groups").strip()
+OIDC_LEAD_GROUPS = env_list("OIDC_LEAD_GROUPS")
+OIDC_EVALUATOR_GROUPS = env_list("OIDC_EVALUATOR_GROUPS")
+OIDC_VIEWER_GROUPS = env_list("OIDC_VIEWER_GROUPS")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME").strip()  # the button's "Sign in with …"; the issuer's host
+# Email-and-password login, on by default; off, only single sign-on signs anyone in.
+PASSWORD_LOGIN = env_bool("PASSWORD_LOGIN", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

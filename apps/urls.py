@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
     path("metrics", health_views.metrics, name="metrics"),
+    path("api/", include("apps.api.urls")),  # the REST API; /api/stack.json stays with the stack file
 ]
 
 admin.site.site_header = "Stackledger administration"

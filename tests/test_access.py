@@ -10,10 +10,24 @@ from apps.stack.models import Lifecycle, StackEntry
 from apps.stack.services import entry_propose
 from tests.conftest import NOW
 
-# Signed or secret URLs, and the metrics (a token or a network), tested on their own.
-PUBLIC = {"login", "usage-answer", "heartbeat", "metrics"}
-TOKEN_OR_LOGIN = {"stack-json"}  # answers 401 rather than redirecting scripts to a login page
+# Signed or secret URLs, the metrics (a token or a network) and single sign-on's way to the
+# provider and back (tests/accounts/test_oidc.py), tested on their own.
+PUBLIC = {"login", "usage-answer", "heartbeat", "metrics", "oidc-authenticate", "oidc-callback"}
+# The REST API (apps/api; tests/api/ tries its tokens): every role reads it; its writes need
+# what the same write on the pages needs.
+API_READS = {
+    "api:api-root", "api:openapi-json", "api:entry-list", "api:entry-detail", "api:entry-usage",
+    "api:entry-usage-changes", "api:model-list", "api:profile", "api:category-list", "api:tool-list",
+    "api:tool-detail", "api:painpoint-list", "api:painpoint-detail", "api:evaluation-list",
+    "api:evaluation-detail", "api:trial-detail", "api:trial-log-list", "api:decision-list",
+    "api:decision-detail", "api:finding-list", "api:review-list", "api:review-detail", "api:review-items",
+}
+API_LEAD_WRITES = {"api:entry-filter", "api:entry-heartbeat"}  # the owner may record a heartbeat too
+API_EVALUATOR_WRITES = {"api:painpoint-log", "api:tool-propose", "api:trial-log"}
+# These answer 401 rather than redirecting scripts to a login page.
+TOKEN_OR_LOGIN = {"stack-json"} | API_READS | API_LEAD_WRITES | API_EVALUATOR_WRITES
 LEAD_ONLY = {
+    *API_LEAD_WRITES,
     "entry-move", "entry-edit", "entry-filter", "stack-import", "token-list", "token-revoke",
     "entry-attest", "entry-probe-now", "entry-heartbeat-rotate",  # the owner may too
     "entry-probe", "decision-create", "decision-accept", "evaluation-cancel",
@@ -22,21 +36,24 @@ LEAD_ONLY = {
     "channel-add", "channel-test", "channel-remove",
 }
 EVALUATOR_WRITES = {
+    *API_EVALUATOR_WRITES,
     "tool-propose", "painpoint-create", "painpoint-status", "evaluation-create", "evaluation-shortlist", "trial-log",
     "trial-done",
 }
 WRITES = LEAD_ONLY | EVALUATOR_WRITES | {"logout"}
 
 
-def named_routes(resolver=None, prefix=""):
-    """(name, pattern) of every named URL the project serves, outside the admin."""
+def named_routes(resolver=None, prefix="", namespace=""):
+    """(name, pattern) of every named URL the project serves, outside the admin; a name in a
+    namespace as reverse() takes it (api:entry-list)."""
     for item in (resolver or get_resolver()).url_patterns:
         if isinstance(item, URLResolver):
             if getattr(item, "app_name", None) == "admin":
                 continue
-            yield from named_routes(item, prefix + str(item.pattern))
+            inner = f"{namespace}{item.namespace}:" if item.namespace else namespace
+            yield from named_routes(item, prefix + str(item.pattern), inner)
         elif isinstance(item, URLPattern) and item.name:
-            yield item.name, prefix + str(item.pattern)
+            yield namespace + item.name, prefix + str(item.pattern)
 
 
 @pytest.fixture
@@ -84,6 +101,7 @@ def token(alice):
 
 
 def sample_kwargs(route, entry, token=None):
+    route = route.removeprefix("api/v1/")  # the API's paths are the pages'
     kwargs = {"name": "capability"} if "<slug:name>" in route else {}
     if "<int:pk>" in route:
         kwargs["pk"] = token.pk if route.startswith("accounts/tokens/") else entry.pk
@@ -127,10 +145,17 @@ def test_it_sends_anonymous_users_to_the_login_page(client, entry, token):
         assert response.status_code == 302, f"htmx GET {url}"
 
 
-def test_the_api_refuses_anonymous_scripts(client):
+def test_the_api_refuses_anonymous_scripts(client, entry, token):
     response = client.get(reverse("stack-json"))
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    for name, route in named_routes():
+        if name in TOKEN_OR_LOGIN - {"stack-json"}:
+            url = reverse(name, kwargs=sample_kwargs(route, entry, token))
+            response = (client.get if name in API_READS else client.post)(url)
+            assert response.status_code == 401, url
+            assert response.json()["detail"][0]["loc"] == ["header", "Authorization"], url
+            assert response.headers["WWW-Authenticate"].startswith("Bearer"), url
 
 
 def test_the_login_page_is_open(client):

@@ -1,7 +1,7 @@
 """The apps stand in layers: each imports only the apps below it. The domain's core (people,
 the catalogue, pain points and the stack) knows nothing of evaluations, probes, findings or
-reviews, and nothing imports the ledger pages that read them all. The demo organisation and
-the benchmark sit on top of everything."""
+reviews, and nothing imports the ledger pages that read them all. The REST API reads them too,
+beside the ledger; the demo organisation and the benchmark sit on top of everything."""
 
 import ast
 from pathlib import Path
@@ -10,7 +10,7 @@ import pytest
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 LAYERS = ["lib", "accounts", "catalog", "painpoints", "stack", "notifications", "evaluations", "probes",
-          "findings", "reviews", "stackfile", "health", "ledger", "demo"]
+          "findings", "reviews", "stackfile", "health", "ledger", "api", "demo"]
 CORE = ["lib", "accounts", "catalog", "painpoints", "stack"]
 
 

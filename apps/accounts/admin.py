@@ -57,9 +57,11 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "hint", "created_by", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["hint", "created_by", "created_at", "last_used_at", "revoked_at"]
-    fields = ["name", "hint", "created_by", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["name", "hint", "scope", "created_by", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope"]
+    # What a token may do and until when is chosen once, on the API tokens page.
+    readonly_fields = ["hint", "scope", "created_by", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    fields = ["name", "hint", "scope", "created_by", "created_at", "expires_at", "last_used_at", "revoked_at"]
 
     def has_add_permission(self, request):
         return False  # tokens are issued on the API tokens page, which shows the secret once

@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and teams"
 
     def ready(self):
+        from apps.accounts import checks  # noqa: F401  (registers the sign-in checks)
         from apps.accounts.roles import sync_role_permissions
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="sync_role_permissions")

@@ -29,6 +29,13 @@ def login_email(request, credentials: dict | None) -> str:
     return accounts[email]
 
 
+def sign_on_attempt(request, credentials: dict | None) -> bool:
+    """Whether the attempt is single sign-on's callback (a nonce, no password): the provider
+    guards its own sign-ins, and counting a refused one under no account at all would lock out
+    everyone behind the same address."""
+    return credentials is not None and "nonce" in credentials and "password" not in credentials
+
+
 def client_address(request) -> str:
     """The browser's address. The socket's peer (REMOTE_ADDR), unless that peer is one of
     TRUSTED_PROXIES: then X-Forwarded-For read from the right, past every trusted proxy, to the

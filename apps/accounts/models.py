@@ -105,10 +105,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class ApiToken(models.Model):
-    """A secret that lets a script or dashboard read the stack without a login.
+    """A secret that lets a script or dashboard use the API without a login, acting as the lead
+    who made it: a read token only reads; a write token also writes what its maker may.
 
     Only a hash is stored: the token is shown once, when it is created.
     """
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Read and write"
 
     PREFIX = "sl_"
 
@@ -121,6 +126,13 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(
+        max_length=8, choices=Scope.choices, default=Scope.READ,
+        help_text="Read: the API's reads and /api/stack.json. Read and write: also its writes.",
+    )
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Refused from this moment on; empty: until it is revoked."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -133,19 +145,28 @@ class ApiToken(models.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, *, name: str, by) -> tuple["ApiToken", str]:
+    def issue(cls, *, name: str, by, scope: str = Scope.READ, expires_at=None) -> tuple["ApiToken", str]:
         """A new token and its secret, which is never stored."""
         secret = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(name=name, digest=cls.hash(secret), hint=secret[:8], created_by=by)
+        token = cls.objects.create(
+            name=name, digest=cls.hash(secret), hint=secret[:8], created_by=by, scope=cls.Scope(scope),
+            expires_at=expires_at,
+        )
         return token, secret
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == self.Scope.WRITE
 
     @classmethod
     def authenticate(cls, secret: str, now) -> "ApiToken | None":
         """The live token for this secret. A token dies with its creator's right to make
-        tokens: revoked, or made by someone who left or is no longer a lead, it is refused."""
+        tokens: revoked, expired, or made by someone who left or is no longer a lead, it is
+        refused."""
         token = (
             cls.objects.select_related("created_by")
             .filter(digest=cls.hash(secret), revoked_at__isnull=True, created_by__is_active=True)
+            .filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
             .first()
         )
         if token is None or not token.created_by.has_perm("accounts.add_apitoken"):

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from apps.evaluations.models import SHORTLIST, DecisionRecord, Evaluation, Trial
+from apps.evaluations.models import SHORTLIST, DecisionRecord, Evaluation, Trial, TrialLogEntry
 from apps.lib.markdown import markdown_text
 from apps.notifications.services import notify
 from apps.painpoints.models import PainPoint
@@ -158,6 +158,11 @@ def trial_states_refresh(*, now) -> int:
                 now=now, teams=[trial.entry.team_id],
             )
     return changed
+
+
+def trial_log_add(trial: Trial, *, day, text: str, by, now) -> TrialLogEntry:
+    """Append one day's finding to a trial's log."""
+    return TrialLogEntry.objects.create(trial=trial, day=day, text=text, author=by, created_at=now)
 
 
 def trial_finish(trial: Trial, *, today) -> Trial:

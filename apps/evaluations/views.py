@@ -18,7 +18,7 @@ from apps.evaluations.forms import (
     ShortlistForm,
     TrialForm,
 )
-from apps.evaluations.models import DecisionRecord, Evaluation, Trial, TrialLogEntry
+from apps.evaluations.models import DecisionRecord, Evaluation, Trial
 from apps.evaluations.services import (
     MARKDOWN_PREFETCH,
     EvaluationError,
@@ -28,6 +28,7 @@ from apps.evaluations.services import (
     evaluation_start,
     shortlist,
     trial_finish,
+    trial_log_add,
 )
 from apps.lib.charts import calendar_bars
 from apps.lib.htmx import wants_fragment
@@ -149,7 +150,7 @@ def trial_log(request, pk):
     trial = get_object_or_404(Trial, pk=pk)
     form = LogForm(request.POST)
     if form.is_valid():
-        TrialLogEntry.objects.create(trial=trial, author=request.user, **form.cleaned_data)
+        trial_log_add(trial, by=request.user, now=timezone.now(), **form.cleaned_data)
         form = LogForm(initial={"day": timezone.localdate()})
     if not wants_fragment(request):
         return redirect("trial-detail", pk=pk)

@@ -201,6 +201,15 @@ def rollup(*, now) -> int:
 
 # What a person asks of one probe -----------------------------------------------------------
 
+def heartbeat(token: str, *, now) -> bool:
+    """The tool or its cron job says it ran, by its heartbeat URL (or through the API): the
+    probe's next run reads this ping. False when no heartbeat probe has the token (a rotated
+    or mistyped URL)."""
+    return bool(token) and bool(
+        Probe.objects.filter(heartbeat_token=token, kind=Kind.HEARTBEAT).update(last_ping_at=now)
+    )
+
+
 def attest(probe: Probe, *, by, now) -> list[Run]:
     """The owner (or a lead) says a manually watched tool is still in use: that is the probe's
     reading, recorded at once."""

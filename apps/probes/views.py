@@ -41,7 +41,7 @@ def usage_answer(request, token):
 @login_not_required
 def heartbeat(request, token):
     """The secret URL a tool or its cron job calls to say it ran (GET, HEAD or POST)."""
-    updated = Probe.objects.filter(heartbeat_token=token, kind=Kind.HEARTBEAT).update(last_ping_at=timezone.now())
+    updated = sweep.heartbeat(token, now=timezone.now())
     return HttpResponse("OK\n" if updated else "Unknown heartbeat\n", status=200 if updated else 404,
                         content_type="text/plain")
 
