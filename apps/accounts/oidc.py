@@ -48,6 +48,7 @@ NO_GROUP = (
 INACTIVE = "Your Stackledger account is deactivated: ask a platform lead to reactivate it."
 NO_EMAIL = "{provider} did not give Stackledger a verified email address, so you cannot sign in."
 FAILED = "Signing in with {provider} did not work. Try again; if it keeps failing, tell whoever runs Stackledger."
+SUPERUSER = "A superuser signs in with their password, not with single sign-on."
 UNAVAILABLE = "{provider} cannot be reached just now, so you cannot sign in with it. Try again later."
 
 
@@ -122,13 +123,18 @@ def account_for(claims: dict) -> User:
     names the person, with the role of their groups. Raises Refused, with what to tell them."""
     provider = provider_name()
     email = str(claims.get("email") or "").strip()
-    if not is_email(email) or str(claims.get("email_verified", True)).lower() == "false":
+    verified = claims.get("email_verified", True)  # a provider that never says vouches for all
+    if not (email.isascii() and is_email(email)) or verified not in (True, "true", "True"):
         raise Refused(NO_EMAIL.format(provider=provider))
     role = role_for_groups(groups_in(claims, settings.OIDC_GROUPS_CLAIM), role_groups())
-    matches = list(User.objects.filter(email__iexact=email)[:2])
+    # The exact address, lower-cased as accounts store it: no database folding of look-alike
+    # letters (a dotless ı) ever matches another person's account.
+    matches = [u for u in User.objects.filter(email__iexact=email)[:3] if u.email.lower() == email.lower()]
     if len(matches) > 1:
         raise Refused(FAILED.format(provider=provider))
     user = matches[0] if matches else None
+    if user is not None and user.is_superuser:
+        raise Refused(SUPERUSER)
     if role is None:
         if user is not None:
             revoke_role(user)
@@ -208,7 +214,8 @@ class SignOnBackend(OIDCAuthenticationBackend):
         try:
             self._configure(provider_metadata())
             return super().authenticate(request, nonce=nonce, code_verifier=code_verifier)
-        except (ProviderUnavailable, requests.RequestException, SuspiciousOperation, jwt.PyJWTError) as error:
+        except (ProviderUnavailable, requests.RequestException, SuspiciousOperation, jwt.PyJWTError,
+                KeyError, TypeError, AttributeError, ValueError) as error:  # an answer of the wrong shape
             logger.warning("Single sign-on with %s failed: %s", settings.OIDC_ISSUER, error)
             request.sign_on_refused = (UNAVAILABLE if isinstance(error, ProviderUnavailable) else FAILED).format(
                 provider=provider_name())

@@ -2,7 +2,7 @@
 where `loc` says what is wrong, e.g. `["body", "evidence"]`, `["query", "limit"]`,
 `["path", "pk"]` or `["header", "Authorization"]`."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -77,6 +77,10 @@ def install(api) -> None:
     @api.exception_handler(PermissionDenied)
     def forbidden(request, exc):
         return answer(request, [{"loc": [], "msg": str(exc) or "Your role may not do this.", "type": "forbidden"}], 403)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        return answer(request, [{"loc": ["body"], "msg": "The body is too large.", "type": "too_large"}], 413)
 
     @api.exception_handler(Http404)
     def missing(request, exc):

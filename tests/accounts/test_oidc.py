@@ -134,12 +134,12 @@ class TestAccountFor:
             account_for(claims(email=email, email_verified=verified))
         assert not User.objects.exists()
 
-    def test_it_never_makes_a_superuser_nor_unmakes_one(self, db):
+    def test_it_never_makes_a_superuser_nor_signs_one_in(self, db):
         admin = User.objects.create_superuser("root@example.com", PASSWORD)
-        account_for(claims(email="root@example.com", groups=["everyone"]))
+        with pytest.raises(Refused, match="A superuser signs in with their password"):
+            account_for(claims(email="root@example.com", groups=["platform"]))
         admin.refresh_from_db()
-        assert admin.is_superuser and admin.is_staff
-        assert admin.role == VIEWER
+        assert admin.is_superuser and admin.is_staff and admin.role is None
         assert not account_for(claims(groups=["platform"], is_superuser=True)).is_superuser
 
     def test_the_groups_claim_is_the_configured_one(self, settings, db):
