@@ -4,6 +4,7 @@
 running `make run` on a laptop: SQLite, an embedded broker and email printed to the console.
 """
 
+import base64
 import secrets
 import sys
 from datetime import timedelta
@@ -26,7 +27,10 @@ DEBUG = env_bool("DEBUG", False)
 # `manage.py makemigrations` only compares the models with the migrations: it serves, signs and
 # decrypts nothing, so it runs on a checkout with no configuration at all (CI checks the
 # migrations so), on a throwaway signing key of its own and without the production checks.
-CODE_ONLY = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] == ["makemigrations"]
+# `manage.py lint` signs and decrypts nothing either, and keeps nothing it writes: it runs so
+# too, and with no DATABASE_URL on an in-memory database of its own (apps/findings/embedded.py).
+LINT = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] == ["lint"]
+CODE_ONLY = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] == ["makemigrations"] or LINT
 # The key anyone can read here signs only while developing Stackledger itself: with DEBUG off
 # every other process (gunicorn, the worker, beat, manage.py) refuses to start without a key of
 # its own, since sessions and the keep/remove links in emails could otherwise be forged.
@@ -120,7 +124,7 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 # Database: an SQLite file by default, PostgreSQL in production and CI.
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'stackledger.sqlite3'}"),
+        env("DATABASE_URL", "sqlite://:memory:" if LINT else f"sqlite:///{VAR_DIR / 'stackledger.sqlite3'}"),
         conn_max_age=60,
         conn_health_checks=True,
     )
@@ -243,7 +247,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis in production; with no CELERY_BROKER_URL an embedded broker that keeps its
 # messages as files under var/broker, so `make run` needs no server.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "memory://" if LINT else "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     BROKER_DIR = VAR_DIR / "broker"
     for folder in (BROKER_DIR, VAR_DIR / "broker-control"):
@@ -311,6 +315,8 @@ METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
 # The private networks a team's webhook channel (json://, mmost://, ...) may post to; public
 # addresses are always allowed, metadata, link-local and Stackledger's own services never.
 NOTIFY_ALLOWED_NETWORKS = env_list("NOTIFY_ALLOWED_NETWORKS")
+if LINT and not FIELD_ENCRYPTION_KEYS:  # what lint writes is rolled back: a throwaway key does
+    FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()]
 if not DEBUG and not CODE_ONLY and not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
         "FIELD_ENCRYPTION_KEYS is not set (nor FIELD_ENCRYPTION_KEYS_FILE, a file that holds it), "

@@ -5,6 +5,9 @@ Findings are computed from what is stored, never typed in. `lint()` loads the st
 keeps what it finds in the findings table for the pages to read (`services.refresh`).
 """
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
 from django.utils import timezone
 
 from apps.evaluations.models import DecisionRecord, Trial
@@ -239,24 +242,88 @@ def revisit_overdue(stack: Stack):
         )
 
 
+# The rules of the seed the linter cites (DESIGN.md, from seed/mlops-tool-selection.txt): the help
+# each finding links to.
+SEED_RULES = {
+    1: "Pain first. A tool is adopted only against a pain point the team can name today, not an "
+       "anticipated need. A pain point records evidence (an incident, a frequency, who is hurt); one "
+       "marked anticipated cannot justify an adoption.",
+    3: "Minimum viable stack for the first five to ten models: one experiment tracker (not two), one "
+       "model registry (MLflow's built-in suffices), one orchestrator, one serving layer (FastAPI for "
+       "CPU models, Triton for GPU), monitoring (Prometheus + Grafana, plus model-quality scripts). "
+       "Five components, each with a single owner.",
+    4: "Everything beyond the minimum needs a named trigger: a feature store when several models share "
+       "features and train/serve consistency has caused a real incident; ML CI/CD when the "
+       "orchestrator's scheduling can no longer express the pipeline; a vector database when retrieval "
+       "handles millions of embeddings. None is justified on day one.",
+    5: "Structured evaluation: requirements from pain points (not vendor feature lists), a shortlist of "
+       "two or three, about one week per tool, a representative use case implemented end to end (not "
+       "documentation or demos), a decision based on what the trial surfaced: integration friction, "
+       "documentation quality, operational overhead.",
+    6: "Match existing infrastructure: the tool already operated competently next door wins (already on "
+       "AWS: SageMaker; Airflow already runs: add ML pipelines to it). Kubernetes-native tools "
+       "(Kubeflow, Seldon Core) only where Kubernetes is already in place.",
+    8: "Annual review; remove what is no longer used. Abandoned tools are debt: maintenance effort, "
+       "security surface, confused newcomers. Usage is measured, not remembered.",
+    9: "Deployment path before training: a model without a registry entry, a serving target and a "
+       "monitoring contract dies in a notebook; rollback needs a registry with lineage.",
+}
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITIES = [INFO, WARNING, ERROR]  # from the least to the most severe
+
+
+@dataclass(frozen=True)
+class Rule:
+    check: Callable[[Stack], Iterable[Finding]]
+    title: str
+    severity: str
+    fix: str  # what to do about a finding, in a sentence
+    cites: tuple[int, ...]  # the rules of the seed it applies (SEED_RULES)
+    per_category: bool = False  # one finding per category, naming its tools, however many they are
+
+    @property
+    def help(self) -> str:
+        return "\n\n".join(f"Rule {number} of the seed. {SEED_RULES[number]}" for number in self.cites)
+
+
 RULES = {
-    "overlap": (overlap, "Overlap in a one-tool category"),
-    "no-pain": (no_pain, "In use without a named pain point"),
-    "anticipated-only": (anticipated_only, "In use for anticipated needs only"),
-    "kubernetes-without-kubernetes": (kubernetes_without_kubernetes, "Kubernetes-native without Kubernetes"),
-    "discontinued": (discontinued, "Discontinued by its vendor"),
-    "no-owner": (no_owner, "No owner"),
-    "inactive-owner": (inactive_owner, "Owner no longer active"),
-    "no-trigger": (no_trigger, "Beyond the minimum stack without its trigger"),
-    "minimum-gap": (minimum_gap, "Minimum stack category missing"),
-    "parallel-orchestrator": (parallel_orchestrator, "Parallel orchestrator"),
-    "stale-pain": (stale_pain, "Pain point open 90 days without an evaluation"),
-    "unused": (unused, "Unused"),
-    "idle": (idle, "Idle"),
-    "unknown": (unknown, "Usage unknown"),
-    "probe-failing": (probe_failing, "Probe failing"),
-    "trial-overdue": (trial_overdue, "Trial over its time box"),
-    "revisit-overdue": (revisit_overdue, "Decision past its revisit date"),
+    "overlap": Rule(overlap, "Overlap in a one-tool category", ERROR,
+                    "Keep one of these tools, chosen by an evaluation against the pain point, and retire the others.",
+                    (3,), per_category=True),
+    "no-pain": Rule(no_pain, "In use without a named pain point", ERROR,
+                    "Name the pain point it answers, with its evidence, in the entry's pain_points, or retire it.", (1,)),
+    "anticipated-only": Rule(anticipated_only, "In use for anticipated needs only", ERROR,
+                             "Link a pain point the team has today, with its evidence, or retire the tool "
+                             "until the need is real.", (1,)),
+    "kubernetes-without-kubernetes": Rule(kubernetes_without_kubernetes, "Kubernetes-native without Kubernetes",
+                                          ERROR, "Choose a tool that runs without Kubernetes, or operate "
+                                          "Kubernetes first and record it in the organisation's profile.", (6,)),
+    "discontinued": Rule(discontinued, "Discontinued by its vendor", WARNING,
+                         "Evaluate a maintained tool of the same category and retire this one.", (8,)),
+    "no-owner": Rule(no_owner, "No owner", ERROR, "Give the entry an owner: one named person.", (3,)),
+    "inactive-owner": Rule(inactive_owner, "Owner no longer active", WARNING,
+                           "Hand the entry to an owner who is still here.", (3,)),
+    "no-trigger": Rule(no_trigger, "Beyond the minimum stack without its trigger", WARNING,
+                       "Record the pain point that triggers the category, with its evidence, or stop the "
+                       "tool until it happens.", (4,)),
+    "minimum-gap": Rule(minimum_gap, "Minimum stack category missing", WARNING,
+                        "Adopt one tool of the category, so every model in production has its deployment path.",
+                        (3, 9)),
+    "parallel-orchestrator": Rule(parallel_orchestrator, "Parallel orchestrator", WARNING,
+                                  "Run the ML pipelines on the orchestrator the data team already runs, and "
+                                  "retire this one.", (6,)),
+    "stale-pain": Rule(stale_pain, "Pain point open 90 days without an evaluation", WARNING,
+                       "Start an evaluation against it, or dismiss it.", (5,)),
+    "unused": Rule(unused, "Unused", WARNING, "Remove it, or record at the review why it stays.", (8,)),
+    "idle": Rule(idle, "Idle", INFO, "Ask its owner whether it is still needed.", (8,)),
+    "unknown": Rule(unknown, "Usage unknown", INFO, "Give the entry a probe that measures its use.", (8,)),
+    "probe-failing": Rule(probe_failing, "Probe failing", WARNING,
+                          "Fix the probe: its page says why it fails.", (8,)),
+    "trial-overdue": Rule(trial_overdue, "Trial over its time box", WARNING,
+                          "Finish the trial and record the evaluation's decision.", (5,)),
+    "revisit-overdue": Rule(revisit_overdue, "Decision past its revisit date", WARNING,
+                            "Revisit the decision: confirm it still holds, or open a new evaluation.", (8,)),
 }
 
 
@@ -266,10 +333,10 @@ STACK_WIDE = {"minimum-gap", "stale-pain", "revisit-overdue"}
 
 def lint(stack: Stack, *, entries_only: bool = False) -> list[Finding]:
     findings = []
-    for rank, (code, (rule, _)) in enumerate(RULES.items()):
+    for rank, (code, rule) in enumerate(RULES.items()):
         if entries_only and code in STACK_WIDE:
             continue
-        for finding in rule(stack):
+        for finding in rule.check(stack):
             finding.rank = rank
             findings.append(finding)
     return findings

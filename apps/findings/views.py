@@ -14,7 +14,7 @@ def finding_list(request):
     findings = Finding.objects.select_related("entry__tool", "pain_point", "category")
     if selected:
         findings = findings.filter(code=selected)
-    rules = [(code, title, counts.get(code, 0)) for code, (_, title) in RULES.items()]
+    rules = [(code, rule.title, counts.get(code, 0)) for code, rule in RULES.items()]
     context = {"page": paginate(request, findings), "rules": rules, "selected": selected,
                "run": LinterRun.objects.filter(pk=1).first()}
     return render(request, "findings/finding_list.html", context)
