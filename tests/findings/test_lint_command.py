@@ -13,7 +13,7 @@ from junitparser import Failure, JUnitXml
 
 from apps.catalog.models import Tool
 from apps.catalog.seed import load_seed_catalogue
-from apps.findings.report import as_json, junit, lint_files, lint_stack, render, sarif, text
+from apps.stackfile.lint import as_json, junit, lint_files, lint_stack, render, sarif, text
 from apps.findings.rules import RULES, SEED_RULES, SEVERITIES
 from apps.stack.models import StackEntry
 from tests.conftest import NOW

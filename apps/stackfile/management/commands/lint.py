@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from apps.findings import embedded
-from apps.findings.report import FORMATS, Item, Place, Report, lint_files, lint_stack, render
+from apps.stackfile.lint import FORMATS, Item, Place, Report, lint_files, lint_stack, render
 from apps.findings.rules import SEVERITIES
 
 
