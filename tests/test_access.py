@@ -33,7 +33,7 @@ LEAD_ONLY = {
     "entry-probe", "decision-create", "decision-accept", "evaluation-cancel",
     "review-schedule", "review-open", "review-meeting", "review-keep-healthy", "review-close", "review-item-decide",
     "review-item-filter", "task-done",  # the task's owner may too
-    "channel-add", "channel-test", "channel-remove",
+    "channel-add", "channel-test", "channel-remove", "finding-accept", "acceptance-withdraw",
 }
 EVALUATOR_WRITES = {
     *API_EVALUATOR_WRITES,

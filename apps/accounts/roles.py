@@ -46,6 +46,9 @@ _WRITE = {
         "reviews.change_review",
         "reviews.change_reviewitem",
         "reviews.change_task",
+        "findings.add_acceptance",
+        "findings.change_acceptance",
+        "findings.delete_acceptance",
     ],
     EVALUATOR: [
         "painpoints.add_painpoint",

@@ -1,5 +1,7 @@
 """The stack linter's findings, as its last run stored them."""
 
+from django.db.models import Q
+from django.utils import timezone
 from ninja import Router
 from ninja.pagination import paginate
 
@@ -14,7 +16,13 @@ router = Router(tags=["findings"], auth=reads())
 
 @router.get("/findings/", response={200: list[schemas.Finding], **READ_ERRORS}, url_name="finding-list")
 @paginate(Page)
-def finding_list(request, rule: str | None = None):
-    """The findings in rule order; narrowed to one rule (its code)."""
-    findings = Finding.objects.select_related("entry__tool", "pain_point", "category").order_by("rank", "pk")
+def finding_list(request, rule: str | None = None, accepted: bool | None = None):
+    """The findings in rule order, one per tool; narrowed to one rule (its code), and to those a
+    lead accepted (accepted=true: they count nowhere until the acceptance expires) or to those
+    that count (accepted=false)."""
+    today = timezone.localdate()
+    findings = Finding.objects.select_related("entry__tool", "pain_point", "category", "acceptance__owner")
+    findings = findings.annotate(accepted_today=Q(acceptance__expires_on__gt=today)).order_by("rank", "pk")
+    if accepted is not None:
+        findings = findings.accepted(today) if accepted else findings.standing(today)
     return findings.filter(code=rule) if rule else findings

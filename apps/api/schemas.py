@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from apps.findings.rules import RULES
 from apps.painpoints import models as painpoints
 from apps.stack.models import FILTERS, Lifecycle, UsageState, Verdict
 
@@ -250,14 +251,39 @@ class PainPointIn(Schema):
 
 # Findings --------------------------------------------------------------------------------
 
+class Acceptance(Schema):
+    rationale: str
+    owner: str = Field(description="The owner's email.")
+    expires_on: date = Field(description="The day the finding counts again.")
+
+    @staticmethod
+    def resolve_owner(acceptance) -> str:
+        return acceptance.owner.email
+
+
 class Finding(Schema):
     id: int
     code: str = Field(description="The linter rule.")
+    severity: str = Field(description="error, warning or info.")
+    fix: str = Field(description="What to do about it, in a sentence.")
     message: str
     entry: EntryRef | None
     pain_point: PainPointRef | None
     category: CategoryRef | None
     found_at: datetime | None
+    accepted: Acceptance | None = Field(description="The acceptance it stands under; null when it counts.")
+
+    @staticmethod
+    def resolve_severity(finding) -> str:
+        return RULES[finding.code].severity if finding.code in RULES else "info"
+
+    @staticmethod
+    def resolve_fix(finding) -> str:
+        return RULES[finding.code].fix if finding.code in RULES else ""
+
+    @staticmethod
+    def resolve_accepted(finding):
+        return finding.acceptance if finding.accepted_today else None
 
 
 # Evaluations -----------------------------------------------------------------------------

@@ -6,10 +6,11 @@ import logging
 import time
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Now
 
+from apps.findings import acceptances
 from apps.findings.models import Finding, LinterRun
 from apps.findings.rules import STACK_WIDE, lint
 from apps.stack.models import StackEntry, StackVersion
@@ -17,7 +18,6 @@ from apps.stack.selectors import StackState
 
 log = logging.getLogger(__name__)
 LOST_AFTER = timedelta(minutes=5)  # a run asked for this long ago and never started is asked for again
-LOCK = 0x5714D  # the advisory lock PostgreSQL holds while findings are replaced
 
 
 def refresh(now) -> LinterRun:
@@ -29,13 +29,15 @@ def refresh(now) -> LinterRun:
     started = time.monotonic()
     findings = lint(StackState.load(now=now))
     with transaction.atomic():
-        _lock()
+        Finding.lock()
+        acceptances.link(findings)  # under the lock: an acceptance made meanwhile is seen
         if LinterRun.objects.filter(pk=1, finished_at__gt=now).exists():
             return LinterRun.load()  # overtaken by a later run
         if _replace(Finding.objects.all(), findings, now):
             transaction.on_commit(StackVersion.bump)  # the overview counts findings per tool
+        standing, _ = acceptances.split(findings, now=now)
         LinterRun.objects.filter(pk=1).update(
-            finished_at=now, seconds=time.monotonic() - started, findings=len(findings)
+            finished_at=now, seconds=time.monotonic() - started, findings=len(standing)
         )
     return LinterRun.load()
 
@@ -45,18 +47,12 @@ def entry_refresh(entry: StackEntry, now) -> list[Finding]:
     this asks for."""
     findings = [f for f in lint(StackState.load(now=now, around=entry), entries_only=True) if f.entry_id == entry.pk]
     with transaction.atomic():
-        _lock()
+        Finding.lock()
+        acceptances.link(findings)
         if _replace(Finding.objects.filter(entry=entry).exclude(code__in=STACK_WIDE), findings, now):
             transaction.on_commit(StackVersion.bump)
     request_refresh()
     return findings
-
-
-def _lock() -> None:
-    """Hold the findings for this transaction: runs and entry refreshes write one at a time."""
-    if connection.vendor == "postgresql":  # SQLite runs one writer at a time anyway
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
 
 
 def _replace(stored, findings: list[Finding], now) -> bool:

@@ -2,4 +2,8 @@ from django.urls import path
 
 from apps.findings import views
 
-urlpatterns = [path("", views.finding_list, name="finding-list")]
+urlpatterns = [
+    path("", views.finding_list, name="finding-list"),
+    path("<int:pk>/accept/", views.finding_accept, name="finding-accept"),
+    path("accepted/<int:pk>/withdraw/", views.acceptance_withdraw, name="acceptance-withdraw"),
+]

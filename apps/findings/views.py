@@ -1,20 +1,71 @@
-from django.db.models import Count
-from django.shortcuts import render
+from datetime import timedelta
 
-from apps.findings.models import Finding, LinterRun
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from apps.findings import acceptances
+from apps.findings.forms import AcceptanceForm
+from apps.findings.models import Acceptance, Finding, LinterRun
 from apps.findings.rules import RULES
 from apps.lib.pagination import paginate
 
+ACCEPT_TERM_DAYS = 90  # what the form suggests
+
 
 def finding_list(request):
-    """The findings of the linter's last run, in rule order; ?rule= narrows to one."""
-    counts = dict(Finding.objects.order_by().values_list("code").annotate(Count("id")))
+    """The findings of the linter's last run that stand today, in rule order (?rule= narrows to
+    one), and apart from them those a lead accepted."""
+    today = timezone.localdate()
+    standing = acceptances.counted(today)
+    counts = dict(standing.order_by().values_list("code").annotate(Count("id")))
     selected = request.GET.get("rule")
     selected = selected if selected in RULES else None
-    findings = Finding.objects.select_related("entry__tool", "pain_point", "category")
+    findings = standing.select_related("entry__tool", "pain_point", "category", "acceptance")
     if selected:
         findings = findings.filter(code=selected)
-    rules = [(code, rule.title, counts.get(code, 0)) for code, rule in RULES.items()]
-    context = {"page": paginate(request, findings), "rules": rules, "selected": selected,
-               "run": LinterRun.objects.filter(pk=1).first()}
+    page = paginate(request, findings)
+    for finding in page:
+        finding.rule = RULES.get(finding.code)
+    accepted = (Acceptance.objects.filter(expires_on__gt=today)
+                .select_related("entry__tool", "pain_point", "category", "owner")
+                .annotate(covers=Count("findings")))
+    context = {"page": page, "rules": [(code, rule.title, counts.get(code, 0)) for code, rule in RULES.items()],
+               "selected": selected, "accepted": accepted, "run": LinterRun.objects.filter(pk=1).first()}
     return render(request, "findings/finding_list.html", context)
+
+
+@permission_required("findings.add_acceptance", raise_exception=True)
+def finding_accept(request, pk):
+    """Accept a finding (or change the acceptance that covers it): a rationale, an owner and a
+    day it counts again."""
+    finding = get_object_or_404(Finding.objects.select_related("entry__tool", "pain_point", "category"), pk=pk)
+    rule = RULES.get(finding.code)
+    if rule is None:
+        return redirect("finding-list")
+    subject = {name: getattr(finding, name) for name in rule.accepted_by}
+    acceptance = acceptances.stored_for(code=finding.code, **subject) or Acceptance(code=finding.code, **subject)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    initial = {} if acceptance.pk else {"owner": request.user, "expires_on": today + timedelta(ACCEPT_TERM_DAYS)}
+    form = AcceptanceForm(request.POST or None, instance=acceptance, initial=initial, today=today)
+    if request.method == "POST" and form.is_valid():
+        acceptances.accept(form.save(commit=False), by=request.user, now=now)
+        messages.success(request, f"Accepted until {form.instance.expires_on:%-d %B %Y}: {rule.title.lower()} "
+                                  f"for {form.instance.subject} no longer counts until then.")
+        return redirect("finding-list")
+    return render(request, "findings/finding_accept.html",
+                  {"finding": finding, "rule": rule, "form": form, "acceptance": acceptance})
+
+
+@permission_required("findings.delete_acceptance", raise_exception=True)
+def acceptance_withdraw(request, pk):
+    """After a confirmation, the finding counts again."""
+    acceptance = get_object_or_404(Acceptance.objects.select_related("entry__tool", "pain_point", "category"), pk=pk)
+    if request.method == "POST":
+        acceptances.withdraw(acceptance)
+        messages.success(request, f"Withdrawn: {acceptance.code} for {acceptance.subject} counts again.")
+        return redirect("finding-list")
+    return render(request, "findings/acceptance_withdraw.html", {"acceptance": acceptance})

@@ -17,6 +17,7 @@ from apps.accounts.models import Team
 from apps.accounts.roles import is_owner_or_lead
 from apps.catalog.models import Tool
 from apps.evaluations.models import DecisionRecord
+from apps.findings import acceptances
 from apps.findings.models import LinterRun
 from apps.findings.rules import STACK_WIDE
 from apps.health.models import Heartbeat
@@ -50,7 +51,8 @@ OVERVIEW_ROWS = 3  # tools a category shows on the overview, in use first (a lea
 def overview(request):
     """The stack by category. The summary of the whole stack is worked out once per version of
     it (live_dashboard); of the tools, only those shown are loaded."""
-    dashboard = live_dashboard()
+    today = timezone.localdate()
+    dashboard = live_dashboard(today)
     leading = [(cover, cover.in_use_first[:OVERVIEW_ROWS]) for cover in dashboard.cover]
     shown = StackEntry.objects.select_related("tool", "owner").in_bulk(
         [row.entry_id for _, rows in leading for row in rows]
@@ -61,7 +63,8 @@ def overview(request):
                  for cover, rows in leading],
         "cost": monthly_cost(OrganisationProfile.load()),
         "advice": stage_advice(in_production, dashboard.categories),
-        "run": LinterRun.objects.filter(pk=1).first(),  # its findings: what the overview counts
+        "run": LinterRun.objects.filter(pk=1).first(),
+        "standing": acceptances.counted(today).count(),
         "heartbeat": Heartbeat.objects.filter(name=WORKER).first(),
         "dashboard": dashboard,
         "my_tasks": request.user.tasks.filter(done_on__isnull=True).select_related("entry__tool", "owner")[:10],
@@ -82,7 +85,9 @@ def _load_entry(pk) -> StackEntry:
 
 def _entry_context(entry: StackEntry, user, **extra) -> dict:
     now = timezone.now()
-    findings = list(entry.findings.exclude(code__in=STACK_WIDE))
+    findings, accepted = acceptances.split(
+        list(entry.findings.exclude(code__in=STACK_WIDE).select_related("acceptance__owner")), now=now
+    )
     probe = getattr(entry, "probe", None)
     # What a probe's target answered may show in its errors, and the heartbeat URL is a
     # secret: both only for the owner and leads. Every role sees the health.
@@ -105,7 +110,8 @@ def _entry_context(entry: StackEntry, user, **extra) -> dict:
     trials = entry.trials.select_related("evaluation").order_by("-evaluation__created_at")
     decisions = DecisionRecord.objects.filter(chosen__entry=entry, status=DecisionRecord.Status.ACCEPTED)
     return {
-        "entry": entry, "moves": moves, "findings": findings, "filter_forms": forms, "usage": usage,
+        "entry": entry, "moves": moves, "findings": findings, "accepted": accepted, "filter_forms": forms,
+        "usage": usage,
         "trials": trials, "decisions": decisions, "overlap_warnings": entry.overlap_if_adopted(), "tasks": entry.tasks.select_related("entry__tool", "owner"),
         **extra,
     }

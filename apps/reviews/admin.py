@@ -23,7 +23,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
     readonly_fields = [
         "review", "entry", "position", "tool_name", "category_keys", "category_names", "lifecycle", "usage_state",
         "last_activity_at", "trend", "licence_per_month", "ops_hours_per_month", "monthly_cost", "owner",
-        "owner_name", "findings", "pain_points", "decision_record", "changes", "risks", "evaluation",
+        "owner_name", "findings", "accepted_findings", "pain_points", "decision_record", "changes", "risks", "evaluation",
         "decided_by", "decided_at", "decision", "rationale", "action_owner", "due_on",
     ]
 

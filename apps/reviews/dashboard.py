@@ -48,15 +48,16 @@ class ToolRow:
         return self.lifecycle in IN_USE
 
 
-def live_rows(categories, profile) -> list[ToolRow]:
-    """Every current entry as the dashboard draws it, read as plain values: a few queries and
-    no model instances, whatever the size of the stack."""
+def live_rows(categories, profile, today) -> list[ToolRow]:
+    """Every current entry as the dashboard draws it on `today` (with the findings that stand
+    that day), read as plain values: a few queries and no model instances, whatever the size of
+    the stack."""
     key_of = {c.id: c.key for c in categories}
     keys_of_tool: dict[int, list[str]] = {}
     links = Tool.categories.through.objects.order_by("category__position", "category__name")
     for tool_id, category_id in links.values_list("tool_id", "category_id"):
         keys_of_tool.setdefault(tool_id, []).append(key_of[category_id])
-    findings = dict(Finding.objects.filter(entry__isnull=False).order_by().values_list("entry").annotate(Count("id")))
+    findings = dict(Finding.objects.standing(today).filter(entry__isnull=False).order_by().values_list("entry").annotate(Count("id")))
     entries = StackEntry.objects.filter(lifecycle__in=CURRENT).values_list(
         "pk", "tool_id", "tool__name", "lifecycle", "usage_state", "licence_per_month", "ops_hours_per_month"
     )
@@ -172,16 +173,17 @@ def stack_changes(since, before: dict[int, tuple[str, str]], after: dict[int, tu
     return changes
 
 
-def live_dashboard() -> Dashboard:
-    """The stack as it is now, compared with the evidence of the latest review opened. Worked
-    out and drawn once per version of the stack (apps.findings.signals and apps.reviews.signals
-    move it), and kept in the cache every process reads."""
-    return cached("live-dashboard", _live_dashboard)
+def live_dashboard(today) -> Dashboard:
+    """The stack as it is on `today`, compared with the evidence of the latest review opened.
+    Worked out and drawn once per version of the stack (apps.findings.signals and
+    apps.reviews.signals move it) and day (an accepted finding counts again on a day), and kept
+    in the cache every process reads."""
+    return cached(f"live-dashboard:{today:%Y-%m-%d}", lambda: _live_dashboard(today))
 
 
-def _live_dashboard() -> Dashboard:
+def _live_dashboard(today) -> Dashboard:
     categories = list(Category.objects.all())
-    rows = live_rows(categories, OrganisationProfile.load())
+    rows = live_rows(categories, OrganisationProfile.load(), today)
     last = Review.objects.filter(opened_at__isnull=False).order_by("-opened_at").first()
     changes = None
     if last:

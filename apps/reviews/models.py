@@ -66,6 +66,10 @@ class ReviewItem(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     owner_name = models.CharField(max_length=200, blank=True)
     findings = models.JSONField(default=list, help_text="[{code, message}] open when the review opened.")
+    accepted_findings = models.JSONField(
+        default=list, help_text="[{code, message, rationale, owner, until}] accepted when the review opened: "
+        "they count nowhere, and the review sees whether they still should."
+    )
     pain_points = models.JSONField(default=list)
     decision_record = models.JSONField(null=True, blank=True)
     changes = models.JSONField(default=list, help_text="What changed since the previous review.")

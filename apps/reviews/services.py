@@ -11,6 +11,7 @@ from django.utils.text import Truncator
 
 from apps.accounts.models import lead_emails
 from apps.evaluations.models import DecisionRecord, Evaluation
+from apps.findings import acceptances
 from apps.findings.rules import by_entry, lint
 from apps.notifications.services import notify
 from apps.painpoints.models import PainPoint
@@ -60,7 +61,10 @@ def review_open(review: Review, *, by=None, now) -> Review:
 def evidence_snapshot(review: Review, *, now) -> list[ReviewItem]:
     """One unsaved item per current stack entry, with its evidence as it stands now."""
     stack = StackState.load(now=now)
-    findings = by_entry(lint(stack, entries_only=True))
+    found = lint(stack, entries_only=True)
+    acceptances.link(found)
+    standing, accepted_findings = acceptances.split(found, now=now)
+    findings, accepted_by_entry = by_entry(standing), by_entry(accepted_findings)
     probes = {e.pk: e.probe.pk for e in stack.entries if getattr(e, "probe", None)}
     trends = activity_trends(list(probes.values()), now=now)
     records = {}
@@ -73,6 +77,11 @@ def evidence_snapshot(review: Review, *, now) -> list[ReviewItem]:
     items = []
     for entry in stack.entries:
         codes = [{"code": f.code, "message": f.message} for f in findings.get(entry.pk, [])]
+        accepted_codes = [
+            {"code": f.code, "message": f.message, "rationale": f.acceptance.rationale,
+             "owner": str(f.acceptance.owner), "until": f.acceptance.expires_on.isoformat()}
+            for f in accepted_by_entry.get(entry.pk, [])
+        ]
         item = ReviewItem(
             review=review, entry=entry, tool_name=entry.tool.name,
             category_keys=[c.key for c in entry.tool.categories.all()],
@@ -82,7 +91,7 @@ def evidence_snapshot(review: Review, *, now) -> list[ReviewItem]:
             licence_per_month=entry.licence_per_month, ops_hours_per_month=entry.ops_hours_per_month,
             monthly_cost=stack.profile.monthly_cost(entry.licence_per_month, entry.ops_hours_per_month),
             owner=entry.owner, owner_name=str(entry.owner or ""),
-            findings=codes, pain_points=[p.title for p in entry.pain_points.all()],
+            findings=codes, accepted_findings=accepted_codes, pain_points=[p.title for p in entry.pain_points.all()],
             decision_record=records.get(entry.pk),
         )
         item.risks = risks_of(item)

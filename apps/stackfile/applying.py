@@ -6,7 +6,8 @@ pain points, a person's role) are set the same way, and so is the history a new 
 with. What moves under the domain's rules goes through the models' own methods, one record at
 a time: a stack entry whose lifecycle changes (StackEntry.move_to), the pain points an
 arriving entry answers (StackEntry.pain_points_follow), probes (Probe.save) and the heartbeat
-URLs of entries that change hands (Probe.hand_over). Whoever listens for changes (the linter,
+URLs of entries that change hands (Probe.hand_over); accepted findings are stored, then cover
+their findings, as on the findings page (apps.findings.acceptances). Whoever listens for changes (the linter,
 the overview) hears of them once, when the import commits.
 """
 
@@ -22,6 +23,8 @@ from django.utils import timezone
 from apps.accounts.models import Team, User
 from apps.accounts.roles import GROUP_NAMES
 from apps.catalog.models import Category, Tool
+from apps.findings import acceptances
+from apps.findings.models import Acceptance, Finding
 from apps.lib import changes
 from apps.notifications.models import Channel
 from apps.painpoints.models import PainPoint, StatusChange
@@ -33,6 +36,7 @@ from apps.stack.models import (
     LifecycleTransition,
     MLModel,
     StackEntry,
+    StackVersion,
     TransitionError,
 )
 
@@ -98,6 +102,7 @@ def apply(steps: dict, *, by, now) -> str:
             )
             apply_stack(steps["stack"], by=by, now=now)
             write(MLModel, steps["models"])
+            apply_acceptances(steps["accepted_findings"], by=by, now=now)
     except TransitionError as error:
         return STALE.format(f"a move is refused now: {error}")
     except (IntegrityError, ObjectDoesNotExist):
@@ -230,6 +235,19 @@ def apply_stack(steps: list, *, by, now) -> None:
             probe.entry = step.instance
             # What the file sets; never the results of its runs, which go on meanwhile.
             probe.save(update_fields=None if added else checked_fields(Probe))
+
+
+def apply_acceptances(steps: list, *, by, now) -> None:
+    """Accepted findings, stored as the findings page stores them, each then covering its findings."""
+    if not steps:
+        return
+    for step in steps:
+        step.instance.accepted_by, step.instance.accepted_at = by, now
+        step.fields |= {"accepted_by", "accepted_at"}
+    Finding.lock()
+    write(Acceptance, steps)
+    acceptances.cover([step.instance for step in steps])
+    transaction.on_commit(StackVersion.bump)
 
 
 def arrivals_followed(steps: list, *, by, now) -> None:

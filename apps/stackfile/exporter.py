@@ -13,12 +13,13 @@ from django.db.models import Prefetch
 from apps.accounts.models import Team, User
 from apps.catalog.models import Category, Tool
 from apps.catalog.seed import FIXTURE
+from apps.findings.models import Acceptance
 from apps.lib import yamlio
 from apps.painpoints.models import PainPoint
 from apps.probes.models import Probe
 from apps.stack.models import MLModel, StackEntry, Verdict
 from apps.stack.selectors import StackState
-from apps.stackfile.schema import SCHEMA, VERSION
+from apps.stackfile.schema import SCHEMA, VERSION, acceptance_name
 
 HEADER = "# Stackledger stack file. Import with: python manage.py import_stack FILE\n"
 # A catalogue row's file keys, which are also its model's (and its seed fixture's) fields.
@@ -126,8 +127,22 @@ def stack_document() -> dict:
             ],
             lambda m: m["name"],
         ),
+        "accepted_findings": _sorted(
+            [_acceptance(a) for a in Acceptance.objects.select_related("entry__tool", "category", "pain_point", "owner")],
+            lambda a: acceptance_name(a["rule"], a),
+        ),
     }
     return {key: value for key, value in document.items() if value != []}
+
+
+def _acceptance(acceptance: Acceptance) -> dict:
+    return _compact({
+        "rule": acceptance.code, "tool": acceptance.entry and acceptance.entry.tool.name,
+        "category": acceptance.category and acceptance.category.key,
+        "pain_point": acceptance.pain_point and acceptance.pain_point.title,
+        "rationale": acceptance.rationale, "owner": acceptance.owner.email,
+        "expires": acceptance.expires_on.isoformat(),
+    })
 
 
 def _entry(entry: StackEntry) -> dict:

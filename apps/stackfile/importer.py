@@ -2,7 +2,7 @@
 and apply it in one short transaction only when nothing is wrong.
 
 Records are matched by their natural keys (category key, tool name, team name, email, pain
-point title, the stack entry's tool, model name). A field the file leaves out keeps its
+point title, the stack entry's tool, model name, an accepted finding's rule and subject). A field the file leaves out keeps its
 value; nothing the file does not mention is deleted.
 
 An import runs in two phases. Checking reads the rows it needs once, then validates every
@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.forms.models import model_to_dict
+from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.accounts.forms import TeamForm, UserForm
@@ -34,6 +35,8 @@ from apps.accounts.roles import GROUP_NAMES
 from apps.catalog.forms import CategoryForm, ToolForm
 from apps.catalog.models import Category, Tool
 from apps.catalog.seed import load_seed_catalogue
+from apps.findings.forms import AcceptanceRecordForm
+from apps.findings.models import Acceptance
 from apps.lib import crypto, yamlio
 from apps.lib.yamlio import Record, YamlError
 from apps.notifications.channels import BadChannel, normal
@@ -50,6 +53,7 @@ from apps.stackfile.schema import (
     SCHEMA,
     SECTION_LABELS,
     SECTIONS,
+    acceptance_name,
     check_document,
     checked,
     checked_entry,
@@ -78,6 +82,14 @@ NESTED_PATHS = {
 
 MISSING = object()  # a reference to something that exists neither in the file nor the database
 SHORT = 40  # a changed value longer than this is named, not shown
+
+
+def stored_name(acceptance: Acceptance) -> str:
+    """A stored acceptance's name, as a stack file names it (schema.acceptance_name)."""
+    return acceptance_name(acceptance.code, {
+        "tool": acceptance.entry and acceptance.entry.tool.name, "category": acceptance.category and acceptance.category.key,
+        "pain_point": acceptance.pain_point and acceptance.pain_point.title,
+    })
 
 
 def reserved_variables() -> set[str]:
@@ -369,6 +381,9 @@ class _Importer:
             "pain_points": {p.title: p for p in PainPoint.objects.order_by()},
             "stack": {e.tool.name: e for e in StackEntry.objects.select_related("tool").prefetch_related("pain_points").order_by()},
             "models": {m.name: m for m in MLModel.objects.order_by()},
+            "accepted_findings": {
+                stored_name(a): a for a in Acceptance.objects.select_related("entry__tool", "category", "pain_point")
+            },
         }
         for user in users:
             self.rows["users"].setdefault(user.email.lower(), user)
@@ -376,7 +391,7 @@ class _Importer:
         self.existing = {
             "teams": list(self.rows["teams"]), "users": [u.email for u in users],
             "pain_points": list(self.rows["pain_points"]), "stack": list(self.rows["stack"]),
-            "models": list(self.rows["models"]),
+            "models": list(self.rows["models"]), "accepted_findings": list(self.rows["accepted_findings"]),
         }
         self.by_pk = {User: {user.pk: user for user in users}}
         for rows in self.rows.values():
@@ -945,6 +960,21 @@ class _Importer:
         probe.credential_env = name
         probe.set_credential(secret)
         return True
+
+    def import_accepted_findings(self, name, item, path):
+        """An acceptance is checked as on the findings page (apps.findings.acceptances), its
+        expiry against the day of the import; one that has expired is kept, and said so."""
+        existing = self.rows["accepted_findings"].get(name)
+        instance = copy.copy(existing) if existing is not None else Acceptance()
+        resolved = self.references(item, path, {"tool": "stack", "category": "categories",
+                                                "pain_point": "pain_points", "owner": "users"})
+        form = self.bind(AcceptanceRecordForm, instance, self.form_data(instance, "accepted_findings", item, resolved))
+        form.today, form.expired_ok = timezone.localdate(self.now), True
+        if self.validate(form, item, path, "accepted_findings", resolved) and self.record_is_clean():
+            self.plan(form, "accepted_findings", name, added=existing is None)
+            if not form.instance.holds_on(form.today):
+                self.warn(item.line_of("expires"), f"{path}.expires", f"expired on {form.instance.expires_on}: "
+                          "the finding counts again; renew it with a new date, or remove the record")
 
     def import_models(self, name, item, path):
         self.import_simple(

@@ -15,14 +15,17 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.catalog.models import Category
 from apps.catalog.seed import load_seed_catalogue
+from apps.findings import acceptances
 from apps.findings.models import Finding
 from apps.findings.rules import RULES, SEVERITIES, lint
 from apps.lib import yamlio
 from apps.stack.selectors import StackState
-from apps.stackfile.importer import import_stack
+from apps.stackfile.importer import import_stack, stored_name
+from apps.stackfile.schema import entry_name
 
 FORMATS = ["text", "json", "sarif", "junit"]
 INVALID = "stack-file"  # what a problem of a file is reported as, beside the rules
@@ -42,6 +45,16 @@ class Place:
 
 
 @dataclass
+class Accepted:
+    """The acceptance an item stands under: it is reported apart and fails nothing."""
+
+    until: str  # the day it counts again, as YYYY-MM-DD
+    owner: str
+    rationale: str
+    place: Place | None = None  # the file's accepted_findings record, when a file has it
+
+
+@dataclass
 class Item:
     """A finding as reported: where it is, how severe, what to do. Problems of an invalid file
     are items of the code INVALID."""
@@ -52,6 +65,7 @@ class Item:
     subject: str = ""
     place: Place | None = None
     related: list[Place] = field(default_factory=list)  # the other records it concerns
+    accepted: Accepted | None = None
 
     @property
     def fix(self) -> str:
@@ -68,9 +82,18 @@ class Report:
     items: list[Item] = field(default_factory=list)
     invalid: bool = False
 
+    @property
+    def counted(self) -> list[Item]:
+        """The items no acceptance covers."""
+        return [i for i in self.items if i.accepted is None]
+
+    @property
+    def accepted(self) -> list[Item]:
+        return [i for i in self.items if i.accepted is not None]
+
     def standing(self, fail_on: str) -> list[Item]:
-        """The items at or above `fail_on`."""
-        return [i for i in self.items if SEVERITIES.index(i.severity) >= SEVERITIES.index(fail_on)]
+        """The counted items at or above `fail_on`."""
+        return [i for i in self.counted if SEVERITIES.index(i.severity) >= SEVERITIES.index(fail_on)]
 
     def exit_code(self, fail_on: str) -> int:
         if self.invalid:
@@ -81,7 +104,7 @@ class Report:
 class Lines:
     """Where each record of the files is: the line of the last file that names it."""
 
-    SECTIONS = {"stack": "tool", "pain_points": "title", "categories": "key"}
+    SECTIONS = {"stack": "tool", "pain_points": "title", "categories": "key", "accepted_findings": "rule"}
 
     def __init__(self):
         self.places = {section: {} for section in self.SECTIONS}
@@ -95,7 +118,7 @@ class Lines:
         for section, key in self.SECTIONS.items():
             for item in document.get(section) or []:
                 if isinstance(item, yamlio.Record) and isinstance(item.get(key), str):
-                    self.places[section][item[key].strip()] = Place(name, item.line)
+                    self.places[section][entry_name(section, item)] = Place(name, item.line)
         changes = outcome.changes.get("stack")
         if changes is not None:
             self.touched.update(changes.added + changes.changed)
@@ -145,7 +168,8 @@ def _linted(report: Report, lines: Lines, *, now) -> Report:
     with transaction.atomic():
         _seeded()
         findings = lint(StackState.load(now=now))
-        report.items = _items(findings, lines)
+        acceptances.link(findings)
+        report.items = _items(findings, lines, today=timezone.localdate(now))
         transaction.set_rollback(True)
     return report
 
@@ -157,8 +181,9 @@ def _problem(name: str, text: str) -> Item:
     return Item(INVALID, "error", message if where.startswith("line ") else text, place=Place(name, line))
 
 
-def _items(findings: list[Finding], lines: Lines) -> list[Item]:
-    """The findings as items, in rule order; a per-category rule's findings as one item per category."""
+def _items(findings: list[Finding], lines: Lines, *, today) -> list[Item]:
+    """The findings as items, in rule order; a per-category rule's findings as one item per
+    category; each with the acceptance it stands under on `today`, if any."""
     groups: dict = {}
     for finding in findings:
         by_category = RULES[finding.code].per_category and finding.category_id is not None
@@ -167,9 +192,14 @@ def _items(findings: list[Finding], lines: Lines) -> list[Item]:
     for group in groups.values():
         first, rule = group[0], RULES[group[0].code]
         if rule.per_category and first.category_id is not None:
-            items.append(_category_item(first, rule, group, lines))
+            item = _category_item(first, rule, group, lines)
         else:
-            items.append(Item(first.code, rule.severity, first.message, first.subject, lines.of(first)))
+            item = Item(first.code, rule.severity, first.message, first.subject, lines.of(first))
+        acceptance = first.acceptance
+        if acceptance is not None and acceptance.holds_on(today):
+            item.accepted = Accepted(acceptance.expires_on.isoformat(), acceptance.owner.email, acceptance.rationale,
+                                     lines.places["accepted_findings"].get(stored_name(acceptance)))
+        items.append(item)
     return items
 
 
@@ -194,32 +224,44 @@ def render(report: Report, fmt: str, *, fail_on: str) -> str:
 def text(report: Report, *, fail_on: str) -> str:
     """One finding a line, `file:line: severity: message [code]`, then a count."""
     out = []
-    for item in report.items:
-        where = f"{item.place.file}:{item.place.line}" if item.place else item.subject
-        out.append(f"{where}: {item.severity}: {item.message} [{item.code}]")
+    for item in report.counted:
+        out.append(f"{_where(item)}: {item.severity}: {item.message} [{item.code}]")
+    for item in report.accepted:
+        out.append(f"{_where(item)}: accepted until {item.accepted.until} ({item.accepted.owner}): "
+                   f"{item.message} [{item.code}]")
     if report.invalid:
         count = len(report.items)
         out.append(f"{count} problem{'s' if count != 1 else ''}: the file is not valid; nothing was linted.")
     else:
-        counts = [(s, sum(1 for i in report.items if i.severity == s)) for s in reversed(SEVERITIES)]
+        counts = [(s, sum(1 for i in report.counted if i.severity == s)) for s in reversed(SEVERITIES)]
         shown = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts if n)
         standing = len(report.standing(fail_on))
-        out.append(f"{shown or 'No findings'}; {standing} at or above {fail_on}.")
+        accepted = f" ({len(report.accepted)} accepted, not counted)" if report.accepted else ""
+        out.append(f"{shown or 'No findings'}; {standing} at or above {fail_on}.{accepted}")
     return "\n".join(out)
+
+
+def _where(item: Item) -> str:
+    return f"{item.place.file}:{item.place.line}" if item.place else item.subject
 
 
 def as_json(report: Report, *, fail_on: str) -> str:
     def place(p: Place | None):
         return {"file": p.file, "line": p.line} if p else None
 
+    def finding(i: Item) -> dict:
+        return {"code": i.code, "severity": i.severity, "title": i.title, "message": i.message, "fix": i.fix,
+                "subject": i.subject, "location": place(i.place), "related": [place(p) for p in i.related]}
+
     return json.dumps({
         "valid": not report.invalid,
         "fail_on": fail_on,
         "exit_code": report.exit_code(fail_on),
-        "findings": [
-            {"code": i.code, "severity": i.severity, "title": i.title, "message": i.message, "fix": i.fix,
-             "subject": i.subject, "location": place(i.place), "related": [place(p) for p in i.related]}
-            for i in report.items
+        "findings": [finding(i) for i in report.counted],
+        "accepted": [
+            {**finding(i), "accepted": {"until": i.accepted.until, "owner": i.accepted.owner,
+                                        "rationale": i.accepted.rationale, "location": place(i.accepted.place)}}
+            for i in report.accepted
         ],
     }, indent=2, ensure_ascii=False)
 
@@ -270,6 +312,8 @@ def sarif(report: Report, *, fail_on: str) -> str:
             ]
         if item.subject:
             result["partialFingerprints"] = {"stackledgerSubject/v1": f"{item.code}:{item.subject}"}
+        if item.accepted:
+            result["suppressions"] = [_suppression(item.accepted)]
         results.append(result)
     log = {
         "$schema": SARIF_SCHEMA,
@@ -285,9 +329,21 @@ def sarif(report: Report, *, fail_on: str) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False)
 
 
+def _suppression(accepted: Accepted) -> dict:
+    """An acceptance as SARIF has it: a suppression, accepted, with its justification; in the
+    source when the file's accepted_findings has it."""
+    suppression = {
+        "kind": "inSource" if accepted.place else "external", "status": "accepted",
+        "justification": f"{accepted.rationale} (owner {accepted.owner}, until {accepted.until})",
+    }
+    if accepted.place:
+        suppression["location"] = _location(accepted.place)
+    return suppression
+
+
 def junit(report: Report, *, fail_on: str) -> str:
     """JUnit XML: a test case per rule (and one for the file's validity), failed by its findings
-    at or above `fail_on`; those below it are in the case's output."""
+    at or above `fail_on`; those below it, and those accepted, are in the case's output."""
     standing = {id(i) for i in report.standing(fail_on)}
     suite = ElementTree.Element("testsuite", name="stackledger lint")
     failures = 0
@@ -318,5 +374,6 @@ def junit(report: Report, *, fail_on: str) -> str:
 
 
 def _line(item: Item) -> str:
-    where = f"{item.place.file}:{item.place.line}" if item.place else item.subject
-    return f"{where}: {item.severity}: {item.message}"
+    if item.accepted:
+        return f"{_where(item)}: accepted until {item.accepted.until}: {item.message}"
+    return f"{_where(item)}: {item.severity}: {item.message}"

@@ -53,6 +53,11 @@ SCHEMA = {
         "cost": (None, MAPPING), "notes": ("notes", TEXT), "adopted_on": ("adopted_on", DATE),
         "retired_on": ("retired_on", DATE), "probe": (None, MAPPING),
     },
+    "accepted_findings": {
+        "rule": ("code", TEXT), "tool": ("entry", NAME), "category": ("category", NAME),
+        "pain_point": ("pain_point", NAME), "rationale": ("rationale", TEXT), "owner": ("owner", NAME),
+        "expires": ("expires_on", DATE),
+    },
     "models": {
         "name": ("name", TEXT), "description": ("description", TEXT), "stage": ("stage", TEXT),
         "team": ("team", NAME), "owner": ("owner", NAME), "tracker": ("tracker", NAME),
@@ -69,15 +74,31 @@ SCHEMA = {
     },
 }
 # The sections, in the order they are applied (and exported).
-SECTIONS = ["categories", "tools", "teams", "users", "pain_points", "stack", "models"]
+SECTIONS = ["categories", "tools", "teams", "users", "pain_points", "stack", "models", "accepted_findings"]
 SECTION_LABELS = {
     "categories": "Categories", "tools": "Tools", "teams": "Teams", "users": "People",
     "pain_points": "Pain points", "stack": "Stack entries", "models": "Models",
+    "accepted_findings": "Accepted findings",
 }
 NATURAL_KEY = {
     "categories": "key", "tools": "name", "teams": "name", "users": "email",
-    "pain_points": "title", "stack": "tool", "models": "name",
+    "pain_points": "title", "stack": "tool", "models": "name", "accepted_findings": "rule",
 }
+# An accepted finding is named by its rule and what it is of: "overlap · experiment-tracking".
+ACCEPTANCE_SUBJECT = ["tool", "category", "pain_point"]
+
+
+def acceptance_name(rule: str, subject: dict) -> str:
+    """An accepted finding's name in the file, its problems and its changes."""
+    return " · ".join([rule.strip(), *(subject[key].strip() for key in ACCEPTANCE_SUBJECT if subject.get(key))])
+
+
+def entry_name(section: str, item: Record) -> str:
+    """The name an entry goes by: its natural key; an accepted finding's rule and subject."""
+    name = item[NATURAL_KEY[section]].strip()
+    if section == "accepted_findings":
+        return acceptance_name(name, {key: item.get(key) for key in ACCEPTANCE_SUBJECT if isinstance(item.get(key), str)})
+    return name
 
 
 def check_document(document, error: Report) -> bool:
@@ -128,7 +149,7 @@ def checked_entry(
     if not isinstance(name, str) or not name.strip():
         error(item.line, f"{section}[#{number}].{key}", "required, as text")
         return None
-    name = name.strip()
+    name = entry_name(section, item)
     if name.lower() in seen:
         error(item.line, f"{section}[{name}]", f"listed twice (first on line {seen[name.lower()]})")
         return None

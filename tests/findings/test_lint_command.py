@@ -13,37 +13,16 @@ from junitparser import Failure, JUnitXml
 
 from apps.catalog.models import Tool
 from apps.catalog.seed import load_seed_catalogue
-from apps.stackfile.lint import as_json, junit, lint_files, lint_stack, render, sarif, text
 from apps.findings.rules import RULES, SEED_RULES, SEVERITIES
 from apps.stack.models import StackEntry
+from apps.stackfile.lint import as_json, junit, lint_files, lint_stack, render, sarif, text
 from tests.conftest import NOW
+from tests.stackfile.conftest import STACK_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 
-CLEAN = """\
-version: 1
-teams:
-  - name: Platform
-users:
-  - {email: lead@example.com, name: Lee Lead, role: lead, team: Platform}
-pain_points:
-  - title: Nobody knows which model is in production
-    category: experiment-tracking
-    team: Platform
-    evidence: Rolled back the wrong model on 2026-03-02
-    anticipated: false
-stack:
-  - tool: MLflow
-    status: adopted
-    owner: lead@example.com
-    team: Platform
-    pain_points: [Nobody knows which model is in production]
-    filters:
-      capability: {verdict: pass, rationale: answers which model runs where}
-      integration: {verdict: pass, rationale: runs beside our Postgres}
-      operational_cost: {verdict: pass, rationale: half a day a month}
-"""
+CLEAN = STACK_FILE[:STACK_FILE.index("    cost:")]  # the import tests' file, without its cost and probe
 SECOND_TRACKER = """\
   - tool: Weights & Biases
     status: adopted

@@ -234,7 +234,7 @@ def test_the_overview_compares_the_stack_with_the_last_review(stack, alice):
     review_open(Review.objects.create(year=2026, held_on=date(2026, 11, 20)), by=alice, now=NOW)
     stack["healthy"].move_to(Lifecycle.RETIRED, by=alice, now=NOW)
     add("Qdrant", lifecycle=Lifecycle.PROPOSED)
-    changes = live_dashboard().changes
+    changes = live_dashboard(NOW.date()).changes
     assert [c[0] for c in changes.added] == ["Qdrant"]
     assert [(c[0], c[2]) for c in changes.removed] == [("Prometheus", "Retired")]
 

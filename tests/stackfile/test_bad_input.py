@@ -65,7 +65,7 @@ CASES = [
     ("wrong version", broken("version: 1", "version: 2"), "line 1: version: 2; this reader takes version 1"),
     ("no version", broken("version: 1\n", ""), "line 1: version: missing; this reader takes version 1"),
     ("unknown section", STACK_FILE + "servers: []\n",
-     "line 29: servers: unknown section; expected one of categories, tools, teams, users, pain_points, stack, models"),
+     "line 29: servers: unknown section; expected one of categories, tools, teams, users, pain_points, stack, models, accepted_findings"),
     ("unknown field", broken("    team: Platform\n    pain_points", "    team: Platform\n    owners: [x]\n    pain_points"),
      "line 17: stack[MLflow].owners: unknown field; expected one of tool, status, owner, team, pain_points, "
      "filters, cost, notes, adopted_on, retired_on, probe"),

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from apps.findings import embedded
-from apps.stackfile.lint import FORMATS, Item, Place, Report, lint_files, lint_stack, render
 from apps.findings.rules import SEVERITIES
+from apps.stackfile.lint import FORMATS, Item, Place, Report, lint_files, lint_stack, render
 
 
 class Command(BaseCommand):
