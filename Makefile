@@ -55,9 +55,11 @@ test-fast: install
 	$(VENV)/bin/pytest -m "not slow"
 
 # Real MLflow and Prefect servers for the probe tests, each in its own virtual environment
-# (their dependencies conflict with ours and with each other), and a real OpenID provider (npm's
-# oidc-provider) for the single sign-on tests; kept between runs.
-servers: $(SERVERS)/mlflow/.installed $(SERVERS)/prefect/.installed $(SERVERS)/oidc-provider/.installed
+# (their dependencies conflict with ours and with each other), a real OpenID provider (npm's
+# oidc-provider) for the single sign-on tests, and the parsers that read the radars (Backstage's
+# tech radar, d3's CSV for build-your-own-radar); kept between runs.
+servers: $(SERVERS)/mlflow/.installed $(SERVERS)/prefect/.installed $(SERVERS)/oidc-provider/.installed \
+	$(SERVERS)/radar-readers/.installed
 
 $(SERVERS)/mlflow/.installed:
 	$(PYTHON) -m venv $(SERVERS)/mlflow
@@ -71,6 +73,13 @@ $(SERVERS)/prefect/.installed:
 
 OIDC_PROVIDER := tests/accounts/oidc_provider
 $(SERVERS)/oidc-provider/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
+	mkdir -p $(@D)
+	cp $^ $(@D)/
+	cd $(@D) && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+RADAR_READERS := tests/stackfile/radar_readers
+$(SERVERS)/radar-readers/.installed: $(RADAR_READERS)/package.json $(RADAR_READERS)/package-lock.json
 	mkdir -p $(@D)
 	cp $^ $(@D)/
 	cd $(@D) && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error

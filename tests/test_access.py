@@ -24,8 +24,10 @@ API_READS = {
 }
 API_LEAD_WRITES = {"api:entry-filter", "api:entry-heartbeat"}  # the owner may record a heartbeat too
 API_EVALUATOR_WRITES = {"api:painpoint-log", "api:tool-propose", "api:trial-log"}
+# The stack as JSON and as radars, for scripts with a token or people logged in.
+STACK_READS = {"stack-json", "radar-json", "radar-csv"}
 # These answer 401 rather than redirecting scripts to a login page.
-TOKEN_OR_LOGIN = {"stack-json"} | API_READS | API_LEAD_WRITES | API_EVALUATOR_WRITES
+TOKEN_OR_LOGIN = STACK_READS | API_READS | API_LEAD_WRITES | API_EVALUATOR_WRITES
 LEAD_ONLY = {
     *API_LEAD_WRITES,
     "entry-move", "entry-edit", "entry-filter", "stack-import", "token-list", "token-revoke",
@@ -146,11 +148,12 @@ def test_it_sends_anonymous_users_to_the_login_page(client, entry, token):
 
 
 def test_the_api_refuses_anonymous_scripts(client, entry, token):
-    response = client.get(reverse("stack-json"))
-    assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    for name in STACK_READS:
+        response = client.get(reverse(name))
+        assert response.status_code == 401, name
+        assert response.headers["WWW-Authenticate"].startswith("Bearer"), name
     for name, route in named_routes():
-        if name in TOKEN_OR_LOGIN - {"stack-json"}:
+        if name in TOKEN_OR_LOGIN - STACK_READS:
             url = reverse(name, kwargs=sample_kwargs(route, entry, token))
             response = (client.get if name in API_READS else client.post)(url)
             assert response.status_code == 401, url

@@ -187,7 +187,7 @@ CSV_COLUMNS = [
 ]
 
 
-def _cell(value) -> str:
+def cell(value) -> str:
     """A spreadsheet cell that a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -205,7 +205,7 @@ def export_csv(*, now) -> str:
     for entry in stack.in_use():
         upkeep = entry.ops_hours_per_month * rate
         total = entry.licence_per_month + upkeep
-        writer.writerow([_cell(value) for value in [
+        writer.writerow([cell(value) for value in [
             entry.tool.name, "; ".join(c.name for c in entry.tool.categories.all()), entry.get_lifecycle_display(),
             entry.owner or "", entry.team or "", entry.get_usage_state_display(),
             entry.last_activity_at.date().isoformat() if entry.last_activity_at else "",

@@ -1,4 +1,7 @@
+from functools import wraps
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import HttpResponse, JsonResponse
@@ -9,6 +12,7 @@ from django.views.decorators.http import require_GET
 from apps.accounts.models import ApiToken
 from apps.lib.htmx import render_page_or_fragment
 from apps.lib.yamlio import MAX_BYTES
+from apps.stackfile import radar
 from apps.stackfile.exporter import export_csv, export_stack, stack_document
 from apps.stackfile.importer import import_stack
 
@@ -60,16 +64,40 @@ def export_csv_download(request):
     return response
 
 
-@require_GET
-@login_not_required
+def token_or_login(view):
+    """A read for a logged-in person or a script with an API token (a radar's backend, say);
+    anyone else gets 401, not the login page."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not secret or ApiToken.authenticate(secret.strip(), timezone.now()) is None:
+                response = JsonResponse(
+                    {"error": "Log in, or send an API token as 'Authorization: Bearer <token>'."}, status=401
+                )
+                response["WWW-Authenticate"] = 'Bearer realm="stackledger"'
+                return response
+        return view(request, *args, **kwargs)
+
+    return require_GET(login_not_required(checked))
+
+
+@token_or_login
 def stack_json(request):
-    """The stack as JSON, for a logged-in person or a script with an API token."""
-    if not request.user.is_authenticated:
-        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not secret or ApiToken.authenticate(secret.strip(), timezone.now()) is None:
-            response = JsonResponse(
-                {"error": "Log in, or send an API token as 'Authorization: Bearer <token>'."}, status=401
-            )
-            response["WWW-Authenticate"] = 'Bearer realm="stackledger"'
-            return response
+    """The stack as JSON."""
     return JsonResponse(stack_document(), json_dumps_params={"indent": 2, "ensure_ascii": False})
+
+
+@token_or_login
+def radar_json(request):
+    """The stack as Backstage's tech radar loads it."""
+    return JsonResponse(radar.backstage(site_url=settings.SITE_URL), json_dumps_params={"indent": 2, "ensure_ascii": False})
+
+
+@token_or_login
+def radar_csv(request):
+    """The stack as Thoughtworks' build-your-own-radar reads it."""
+    response = HttpResponse(radar.thoughtworks(now=timezone.now()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="radar.csv"'
+    return response

@@ -253,3 +253,17 @@ def test_the_command_passes_a_file_whose_overlaps_are_accepted(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads(done.stdout)["runs"][0]["results"]
     assert sorted(r["ruleId"] for r in results if "suppressions" in r) == ["overlap", "overlap"]
+
+
+def test_the_api_gives_each_finding_its_severity_fix_and_acceptance(viewer_client, two_trackers, alice, clock):
+    accept_overlap(alice)
+    accepted = viewer_client.get("/api/v1/findings/?accepted=true").json()["items"]
+    assert {(f["code"], f["category"]["key"]) for f in accepted} == {("overlap", "experiment-tracking")}
+    assert accepted[0]["accepted"] == {"rationale": "The vision team moves to MLflow", "owner": "alice@example.com",
+                                       "expires_on": "2026-12-01"}
+    standing = viewer_client.get("/api/v1/findings/?accepted=false").json()["items"]
+    assert standing and all(f["accepted"] is None for f in standing)
+    assert {f["severity"] for f in standing} == {"error", "info"}
+    assert all(f["fix"] for f in standing)
+    clock.move_to("2026-12-01T09:00:00+00:00")
+    assert viewer_client.get("/api/v1/findings/?accepted=true").json()["items"] == []
