@@ -131,6 +131,24 @@ StrictLoader.add_constructor("tag:yaml.org,2002:float", StrictLoader.construct_n
 
 def load(text: str | bytes):
     """Parse one YAML document strictly; raise YamlError with the line of the first problem."""
+    return _parsed(text, lambda loader: loader.get_single_data())
+
+
+def load_all(text: str | bytes) -> list[tuple[int, object]]:
+    """Parse a stream of YAML documents (separated by `---`) as strictly as `load` parses one:
+    (the line it starts on, the document) of each."""
+
+    def documents(loader):
+        found = []
+        while loader.check_node():
+            node = loader.get_node()
+            found.append((node.start_mark.line + 1, loader.construct_document(node)))
+        return found
+
+    return _parsed(text, documents)
+
+
+def _parsed(text: str | bytes, read):
     size = len(text.encode() if isinstance(text, str) else text)
     if size > MAX_BYTES:
         raise YamlError(1, f"the file is {size / 1024 / 1024:.1f} MiB; the limit is 1 MiB")
@@ -142,7 +160,7 @@ def load(text: str | bytes):
     loader = None
     try:
         loader = StrictLoader(text)  # its reader refuses control characters at once
-        return loader.get_single_data()
+        return read(loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1

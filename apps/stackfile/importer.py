@@ -293,6 +293,12 @@ def import_stack(text: str | bytes, *, commit: bool, now, by=None, read_credenti
         document = yamlio.load(text)
     except YamlError as error:
         return Outcome(errors=[str(error)])
+    return import_document(document, commit=commit, now=now, by=by, read_credentials=read_credentials)
+
+
+def import_document(document, *, commit: bool, now, by=None, read_credentials: bool = False) -> Outcome:
+    """`import_stack` of a stack file already parsed (yamlio Records, which know their lines):
+    what another format, such as a Backstage catalog, reads into one."""
     if Category.objects.exists():
         return _check_and_apply(document, commit=commit, now=now, by=by, read_credentials=read_credentials)
     # A first import, on an empty database: the seed catalogue every file assumes (as
