@@ -267,3 +267,25 @@ def test_the_api_gives_each_finding_its_severity_fix_and_acceptance(viewer_clien
     assert all(f["fix"] for f in standing)
     clock.move_to("2026-12-01T09:00:00+00:00")
     assert viewer_client.get("/api/v1/findings/?accepted=true").json()["items"] == []
+
+
+def test_the_entry_page_shows_an_accepted_finding_apart(viewer_client, two_trackers, alice, clock):
+    mlflow, _ = two_trackers
+    accept_overlap(alice)
+    page = viewer_client.get(f"/stack/{mlflow.pk}/").content.decode()
+    findings = page.split('id="findings"')[1].split("</section>")[0]
+    standing, accepted = findings.split('class="finding accepted"', 1)
+    assert "Experiment tracking has 2 tools in use" not in standing and "Model registry has 2 tools" in standing
+    assert "accepted until 1 Dec 2026" in accepted and "Why: The vision team moves to MLflow (Alice" in accepted
+
+
+def test_a_review_sees_accepted_findings_apart_from_its_risks(two_trackers, alice):
+    from apps.reviews.models import Review
+    from apps.reviews.services import review_open
+
+    accept_overlap(alice)
+    review = review_open(Review.objects.create(year=2026, held_on=UNTIL), now=NOW)
+    item = review.items.get(tool_name="MLflow")
+    assert [f["message"][:20] for f in item.findings if f["code"] == "overlap"] == ["Model registry has 2"]
+    (accepted,) = item.accepted_findings
+    assert accepted["code"] == "overlap" and accepted["until"] == "2026-12-01" and accepted["owner"] == "Alice"
