@@ -7,8 +7,10 @@ stack file's `accepted_findings:`, the admin, the linter's runs and `manage.py l
 """
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.findings.models import Acceptance, Finding
@@ -20,22 +22,29 @@ SUBJECTS = {"entry": "tool", "category": "category", "pain_point": "pain point"}
 
 
 def key_of(finding: Finding) -> tuple:
-    """The key of the acceptance that covers `finding`: its own, but without the entry for a
-    rule that reports per category (one acceptance covers the category, whichever its tools)."""
+    """The key of the acceptance that covers `finding`: its own, of what its rule's findings
+    are accepted by (an overlap by its category alone, whichever its tools)."""
     code, entry_id, pain_point_id, category_id = finding.key
-    rule = RULES.get(code)
-    if rule is not None and rule.per_category:
-        entry_id = None
-    return (code, entry_id, pain_point_id, category_id)
+    by = RULES[code].accepted_by if code in RULES else ()
+    return (code, entry_id if "entry" in by else None, pain_point_id if "pain_point" in by else None,
+            category_id if "category" in by else None)
+
+
+def accept_url(finding: Finding) -> str:
+    """The page that accepts this finding, named by its rule and what it is accepted by."""
+    by = RULES[finding.code].accepted_by if finding.code in RULES else ()
+    return reverse("finding-accept") + "?" + urlencode(
+        {"rule": finding.code, **{name: getattr(finding, f"{name}_id") for name in by}})
 
 
 def problems(*, code, entry, category, pain_point, rationale, owner, expires_on, today,
-             expired_ok: bool = False) -> dict[str, str]:
+             expired_ok: bool = False, owner_kept: bool = False) -> dict[str, str]:
     """What makes these values no acceptance, by field (empty when they are one): a rule the
     linter does not have, a subject other than what the rule's findings name, no rationale, an
     owner no longer active, an expiry more than a year ahead of `today`, or not after it. A
     stack file may carry an acceptance that has expired (`expired_ok`): it is kept, and covers
-    nothing; the file's findings return the day it expires, as the page's do."""
+    nothing; the file's findings return the day it expires, as the page's do. So may the owner
+    it has stored (`owner_kept`) have left since: the file still imports."""
     errors = {}
     rule = RULES.get(code)
     if rule is None:
@@ -49,7 +58,7 @@ def problems(*, code, entry, category, pain_point, rationale, owner, expires_on,
                 errors[name] = f"{code} findings are not accepted by their {SUBJECTS[name]}: leave it out"
     if not (rationale or "").strip():
         errors["rationale"] = "required: say why the stack lives with this finding for now"
-    if owner is not None and not owner.is_active:
+    if owner is not None and not owner.is_active and not owner_kept:
         errors["owner"] = f"{owner} is no longer active: an accepted finding needs an owner who is still here"
     if expires_on is not None:
         if expires_on <= today and not expired_ok:
@@ -69,6 +78,10 @@ def accept(acceptance: Acceptance, *, by, now) -> Acceptance:
     """Store a checked acceptance, new or changed, and let it cover the findings it names."""
     with transaction.atomic():
         Finding.lock()
+        if acceptance.pk is None:  # one made meanwhile, for the same finding, is changed instead
+            same = stored_for(code=acceptance.code, entry=acceptance.entry, category=acceptance.category,
+                              pain_point=acceptance.pain_point)
+            acceptance.pk = same.pk if same is not None else None
         acceptance.accepted_by, acceptance.accepted_at = by, now
         acceptance.save()
         cover([acceptance])
@@ -80,10 +93,8 @@ def cover(acceptances: list[Acceptance]) -> None:
     """Link each stored acceptance to the findings it covers, and only those."""
     for acceptance in acceptances:
         Finding.objects.filter(acceptance=acceptance).update(acceptance=None)
-        covered = Finding.objects.filter(code=acceptance.code, category=acceptance.category,
-                                         pain_point=acceptance.pain_point)
-        if not RULES[acceptance.code].per_category:
-            covered = covered.filter(entry=acceptance.entry)
+        by = RULES[acceptance.code].accepted_by
+        covered = Finding.objects.filter(code=acceptance.code, **{name: getattr(acceptance, name) for name in by})
         covered.update(acceptance=acceptance)
 
 
@@ -106,6 +117,11 @@ def counted(today):
     count of findings shows, and what the findings page lists."""
     per_category = [code for code, rule in RULES.items() if rule.per_category]
     return Finding.objects.standing(today).one_per_category(per_category)
+
+
+def count(findings: list[Finding]) -> int:
+    """How many findings these are as counted: a per-category rule's once per category."""
+    return len({(f.code, f.category_id) if RULES[f.code].per_category else id(f) for f in findings})
 
 
 def split(findings: list[Finding], *, now) -> tuple[list[Finding], list[Finding]]:

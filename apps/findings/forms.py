@@ -1,6 +1,7 @@
 from django import forms
 
 from apps.accounts.models import User
+from apps.findings import acceptances
 from apps.findings.acceptances import problems
 from apps.findings.models import Acceptance
 
@@ -13,6 +14,7 @@ class AcceptanceRecordForm(forms.ModelForm):
 
     today = None
     expired_ok = False
+    owner_kept = False  # the stored owner, kept: it may have left since (a file says so)
 
     class Meta:
         model = Acceptance
@@ -26,7 +28,12 @@ class AcceptanceRecordForm(forms.ModelForm):
         data = super().clean()
         values = {name: data[name] if name in data else self._stored(name)
                   for name in [*SUBJECT, "rationale", "owner", "expires_on"]}
-        found = problems(**values, today=self.today, expired_ok=self.expired_ok)
+        found = problems(**values, today=self.today, expired_ok=self.expired_ok, owner_kept=self.owner_kept)
+        subject = {name: values[name] for name in SUBJECT}
+        saved = all(getattr(value, "pk", 0) is not None for value in subject.values())  # not one a file adds
+        other = acceptances.stored_for(**subject) if saved and not found else None
+        if other is not None and other.pk != self.instance.pk:
+            found["code"] = f"{other.code} for {other.subject} is accepted already (until {other.expires_on}): change that one"
         for name, message in found.items():
             if name not in self.errors:
                 self.add_error(name if name in self.fields else None, message)

@@ -1,5 +1,6 @@
 from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 LOCK = 0x5714D  # the advisory lock PostgreSQL holds while findings are written
@@ -100,6 +101,13 @@ class Acceptance(About):
     class Meta:
         ordering = ["expires_on", "id"]
         indexes = [models.Index(fields=["code", "category"])]
+        constraints = [
+            models.UniqueConstraint(
+                "code", Coalesce("entry", 0), Coalesce("pain_point", 0), Coalesce("category", 0),
+                name="one_acceptance_per_finding",
+                violation_error_message="This finding is accepted already: change that acceptance.",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.code}: {self.subject} (accepted until {self.expires_on:%Y-%m-%d})"

@@ -281,13 +281,9 @@ class Rule:
     fix: str  # what to do about a finding, in a sentence
     cites: tuple[int, ...]  # the rules of the seed it applies (SEED_RULES)
     per_category: bool = False  # one finding per category, naming its tools, however many they are
-    about: tuple[str, ...] = ("entry",)  # what each finding names: entry, category, pain_point
-
-    @property
-    def accepted_by(self) -> tuple[str, ...]:
-        """What an acceptance of its findings names: what a finding names, but a per-category
-        rule's by its category alone (one acceptance for the category, whichever tools)."""
-        return ("category",) if self.per_category else self.about
+    # What an acceptance of its findings names (entry, category, pain_point): one acceptance
+    # covers every finding of the rule about the same.
+    accepted_by: tuple[str, ...] = ("entry",)
 
     @property
     def help(self) -> str:
@@ -297,7 +293,7 @@ class Rule:
 RULES = {
     "overlap": Rule(overlap, "Overlap in a one-tool category", ERROR,
                     "Keep one of these tools, chosen by an evaluation against the pain point, and retire the others.",
-                    (3,), per_category=True, about=("entry", "category")),
+                    (3,), per_category=True, accepted_by=("category",)),
     "no-pain": Rule(no_pain, "In use without a named pain point", ERROR,
                     "Name the pain point it answers, with its evidence, in the entry's pain_points, or retire it.", (1,)),
     "anticipated-only": Rule(anticipated_only, "In use for anticipated needs only", ERROR,
@@ -313,15 +309,15 @@ RULES = {
                            "Hand the entry to an owner who is still here.", (3,)),
     "no-trigger": Rule(no_trigger, "Beyond the minimum stack without its trigger", WARNING,
                        "Record the pain point that triggers the category, with its evidence, or stop the "
-                       "tool until it happens.", (4,), about=("entry", "category")),
+                       "tool until it happens.", (4,), accepted_by=("entry", "category")),
     "minimum-gap": Rule(minimum_gap, "Minimum stack category missing", WARNING,
                         "Adopt one tool of the category, so every model in production has its deployment path.",
-                        (3, 9), about=("category",)),
+                        (3, 9), accepted_by=("category",)),
     "parallel-orchestrator": Rule(parallel_orchestrator, "Parallel orchestrator", WARNING,
                                   "Run the ML pipelines on the orchestrator the data team already runs, and "
                                   "retire this one.", (6,)),
     "stale-pain": Rule(stale_pain, "Pain point open 90 days without an evaluation", WARNING,
-                       "Start an evaluation against it, or dismiss it.", (5,), about=("pain_point",)),
+                       "Start an evaluation against it, or dismiss it.", (5,), accepted_by=("pain_point",)),
     "unused": Rule(unused, "Unused", WARNING, "Remove it, or record at the review why it stays.", (8,)),
     "idle": Rule(idle, "Idle", INFO, "Ask its owner whether it is still needed.", (8,)),
     "unknown": Rule(unknown, "Usage unknown", INFO, "Give the entry a probe that measures its use.", (8,)),
@@ -331,7 +327,7 @@ RULES = {
                           "Finish the trial and record the evaluation's decision.", (5,)),
     "revisit-overdue": Rule(revisit_overdue, "Decision past its revisit date", WARNING,
                             "Revisit the decision: confirm it still holds, or open a new evaluation.", (8,),
-                            about=("entry", "category")),
+                            accepted_by=("category",)),
 }
 
 

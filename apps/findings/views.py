@@ -3,16 +3,21 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from apps.catalog.models import Category
 from apps.findings import acceptances
 from apps.findings.forms import AcceptanceForm
 from apps.findings.models import Acceptance, Finding, LinterRun
 from apps.findings.rules import RULES
 from apps.lib.pagination import paginate
+from apps.painpoints.models import PainPoint
+from apps.stack.models import StackEntry
 
 ACCEPT_TERM_DAYS = 90  # what the form suggests
+SUBJECT_MODELS = {"entry": StackEntry, "category": Category, "pain_point": PainPoint}
 
 
 def finding_list(request):
@@ -29,6 +34,7 @@ def finding_list(request):
     page = paginate(request, findings)
     for finding in page:
         finding.rule = RULES.get(finding.code)
+        finding.accept_url = acceptances.accept_url(finding)
     accepted = (Acceptance.objects.filter(expires_on__gt=today)
                 .select_related("entry__tool", "pain_point", "category", "owner")
                 .annotate(covers=Count("findings")))
@@ -38,15 +44,18 @@ def finding_list(request):
 
 
 @permission_required("findings.add_acceptance", raise_exception=True)
-def finding_accept(request, pk):
-    """Accept a finding (or change the acceptance that covers it): a rationale, an owner and a
-    day it counts again."""
-    finding = get_object_or_404(Finding.objects.select_related("entry__tool", "pain_point", "category"), pk=pk)
-    rule = RULES.get(finding.code)
+def finding_accept(request):
+    """Accept the findings of a rule about a subject (?rule=overlap&category=3), or change the
+    acceptance that covers them: a rationale, an owner and a day they count again. Named by
+    rule and subject, not by a finding, since each linter run makes its findings anew."""
+    rule = RULES.get(request.GET.get("rule", ""))
     if rule is None:
-        return redirect("finding-list")
-    subject = {name: getattr(finding, name) for name in rule.accepted_by}
-    acceptance = acceptances.stored_for(code=finding.code, **subject) or Acceptance(code=finding.code, **subject)
+        raise Http404("No such rule.")
+    code = request.GET["rule"]
+    subject = {name: get_object_or_404(SUBJECT_MODELS[name], pk=_number(request.GET.get(name)))
+               for name in rule.accepted_by}
+    finding = Finding.objects.filter(code=code, **subject).select_related("entry__tool", "pain_point", "category").first()
+    acceptance = acceptances.stored_for(code=code, **subject) or Acceptance(code=code, **subject)
     now = timezone.now()
     today = timezone.localdate(now)
     initial = {} if acceptance.pk else {"owner": request.user, "expires_on": today + timedelta(ACCEPT_TERM_DAYS)}
@@ -57,7 +66,13 @@ def finding_accept(request, pk):
                                   f"for {form.instance.subject} no longer counts until then.")
         return redirect("finding-list")
     return render(request, "findings/finding_accept.html",
-                  {"finding": finding, "rule": rule, "form": form, "acceptance": acceptance})
+                  {"finding": finding, "rule": rule, "code": code, "form": form, "acceptance": acceptance})
+
+
+def _number(value) -> int:
+    if not (value or "").isdigit() or len(value) > 18:
+        raise Http404("No such finding.")
+    return int(value)
 
 
 @permission_required("findings.delete_acceptance", raise_exception=True)

@@ -771,9 +771,10 @@ class _Importer:
         """The person of this email: as the file has them when it lists them, the account
         spelled so, else the one of any case."""
         listed = self.rows["users"].get(email.lower())
-        if listed is not None and listed.pk is None:
-            return listed  # someone the file adds
-        return self.exact_users.get(email) or listed
+        exact = self.exact_users.get(email)
+        if listed is not None and (listed.pk is None or exact is None or listed.pk == exact.pk):
+            return listed  # someone the file adds, or as the file changes them
+        return exact or listed
 
     def may_write_person(self, existing: User | None, item: Record, path: str, *, makes_staff: bool) -> bool:
         """Whether this import may add the person, or change them; reported if not. The
@@ -976,11 +977,16 @@ class _Importer:
                                                 "pain_point": "pain_points", "owner": "users"})
         form = self.bind(AcceptanceRecordForm, instance, self.form_data(instance, "accepted_findings", item, resolved))
         form.today, form.expired_ok = timezone.localdate(self.now), True
+        owner = resolved.get("owner")
+        form.owner_kept = existing is not None and getattr(owner, "pk", None) == existing.owner_id
         if self.validate(form, item, path, "accepted_findings", resolved) and self.record_is_clean():
             self.plan(form, "accepted_findings", name, added=existing is None)
             if not form.instance.holds_on(form.today):
                 self.warn(item.line_of("expires"), f"{path}.expires", f"expired on {form.instance.expires_on}: "
                           "the finding counts again; renew it with a new date, or remove the record")
+            if form.owner_kept and not owner.is_active:
+                self.warn(item.line_of("owner"), f"{path}.owner", f"{owner} is no longer active: hand the "
+                          "acceptance to someone who is still here")
 
     def import_models(self, name, item, path):
         self.import_simple(

@@ -79,10 +79,11 @@ def blips() -> list[Blip]:
                              "description": Lifecycle(transition.to_lifecycle).label + (f": {transition.note}" if transition.note else "")})
             ring_at = transition.at
         ring = RING_OF[entry.lifecycle]
-        if not timeline or timeline[-1]["ringId"] != ring:  # a stack with no history of it
-            timeline.append({"date": entry.created_at.isoformat(), "ringId": ring, "moved": NO_CHANGE,
+        if not timeline or timeline[-1]["ringId"] != ring:  # a history that does not tell how it got here
+            moved = NO_CHANGE if not timeline else UP if _ring_index(ring) < _ring_index(timeline[-1]["ringId"]) else DOWN
+            ring_at = max(entry.created_at, ring_at) if ring_at else entry.created_at
+            timeline.append({"date": ring_at.isoformat(), "ringId": ring, "moved": moved,
                              "description": entry.get_lifecycle_display()})
-            ring_at = entry.created_at
         found.append(Blip(entry, ring, quadrant_of(entry), list(reversed(timeline)), ring_at))
     return found
 

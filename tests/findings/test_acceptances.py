@@ -67,7 +67,7 @@ def test_an_accepted_finding_counts_nowhere_until_it_expires_then_returns(two_tr
     # A run after the acceptance keeps it on the findings it makes, and counts the rest.
     run = refresh(now=NOW + timedelta(hours=1))
     assert Finding.objects.accepted(TODAY).filter(code="overlap").count() == 2
-    assert run.findings == Finding.objects.count() - 2
+    assert run.findings == acceptances.counted(TODAY).count()  # the model registry overlap, once
 
 
 def test_a_withdrawn_acceptance_counts_again_at_once(two_trackers, alice):
@@ -113,14 +113,18 @@ def test_a_lead_accepts_a_finding_on_the_findings_page_and_it_moves_apart(lead_c
     assert page.count("Experiment tracking has 2 tools in use") == 1  # one finding for the category
     assert "Fix:" in page and RULE_FIX in page
 
-    form = lead_client.get(f"/findings/{overlap.pk}/accept/").content.decode()
+    url = acceptances.accept_url(overlap)
+    assert url == f"/findings/accept/?rule=overlap&category={overlap.category_id}"
+    assert url.replace("&", "&amp;") in page
+    form = lead_client.get(url).content.decode()
     assert "One acceptance covers the category" in form
-    refused = lead_client.post(f"/findings/{overlap.pk}/accept/", {
+    refresh(now=NOW + timedelta(minutes=5))  # a run makes the findings anew: the form still stands
+    refused = lead_client.post(url, {
         "rationale": "", "owner": overlap.entry.owner_id, "expires_on": "2026-11-01"})
     assert refused.status_code == 200 and not Acceptance.objects.exists()
     assert "must be after today (2026-11-02)" in refused.content.decode()
 
-    done = lead_client.post(f"/findings/{overlap.pk}/accept/", {
+    done = lead_client.post(url, {
         "rationale": "The vision team moves to MLflow by December", "owner": overlap.entry.owner_id,
         "expires_on": "2026-12-01"}, follow=True)
     page = done.content.decode()
@@ -161,9 +165,9 @@ def test_withdrawing_asks_first(lead_client, two_trackers, alice):
 def test_only_a_lead_accepts_or_withdraws(request, client_name, two_trackers, alice):
     client = request.getfixturevalue(client_name)
     acceptance = accept_overlap(alice)
-    finding = Finding.objects.filter(code="no-pain").first()
-    assert client.get(f"/findings/{finding.pk}/accept/").status_code == 403
-    assert client.post(f"/findings/{finding.pk}/accept/", {"rationale": "x"}).status_code == 403
+    url = acceptances.accept_url(Finding.objects.filter(code="no-pain").first())
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"rationale": "x"}, headers={"HX-Request": "true"}).status_code == 403
     assert client.post(f"/findings/accepted/{acceptance.pk}/withdraw/").status_code == 403
     assert Acceptance.objects.count() == 1
     assert "Accept…" not in client.get("/findings/").content.decode()
@@ -289,3 +293,52 @@ def test_a_review_sees_accepted_findings_apart_from_its_risks(two_trackers, alic
     assert [f["message"][:20] for f in item.findings if f["code"] == "overlap"] == ["Model registry has 2"]
     (accepted,) = item.accepted_findings
     assert accepted["code"] == "overlap" and accepted["until"] == "2026-12-01" and accepted["owner"] == "Alice"
+
+
+def test_one_acceptance_per_finding_whichever_path_makes_it(two_trackers, alice, admin_client):
+    first = accept_overlap(alice)
+    again = accept_overlap(alice, until=UNTIL + timedelta(days=10))  # made meanwhile: the same one, changed
+    assert again.pk == first.pk and Acceptance.objects.get().expires_on == UNTIL + timedelta(days=10)
+    category = Category.objects.get(key="experiment-tracking")
+    page = admin_client.post("/admin/findings/acceptance/add/", {
+        "code": "overlap", "category": category.pk, "rationale": "twice", "owner": alice.pk,
+        "expires_on": "2026-12-01"}).content.decode()
+    assert "is accepted already" in page and Acceptance.objects.count() == 1
+
+
+def test_bad_subjects_on_the_accept_page_are_not_found(lead_client, two_trackers):
+    for query in ("", "?rule=nope", "?rule=overlap", "?rule=overlap&category=abc", "?rule=overlap&category=99999",
+                  "?rule=no-owner&entry=1" + "9" * 30):
+        assert lead_client.get(f"/findings/accept/{query}").status_code == 404, query
+
+
+def test_a_decision_without_a_chosen_tool_is_accepted_by_its_category(lead_client, catalog, alice, clock):
+    category = Category.objects.get(key="experiment-tracking")
+    finding = Finding.objects.create(code="revisit-overdue", message="Decision 1 was to be revisited",
+                                     category=category, found_at=NOW)
+    done = lead_client.post(acceptances.accept_url(finding), {
+        "rationale": "Revisited at the review", "owner": alice.pk, "expires_on": "2026-12-01"})
+    assert done.status_code == 302, done.content.decode()
+    finding.refresh_from_db()
+    assert finding.acceptance is not None
+
+
+def test_an_owner_who_left_keeps_the_exported_file_importable(catalog, bob):
+    assert import_stack(TWO_TRACKERS + ACCEPTED, commit=True, now=NOW).ok
+    acceptance = Acceptance.objects.get()
+    acceptance.owner.is_active = False
+    acceptance.owner.save()
+    again = import_stack(export_stack(), commit=True, now=NOW)
+    assert again.ok, again.errors
+    assert [w for w in again.warnings if "is no longer active: hand the acceptance to someone" in w]
+    # A file that makes someone leave and gives them an acceptance in the same breath is refused.
+    leaving = (TWO_TRACKERS + ACCEPTED).replace("lead@example.com", "bob@example.com").replace(
+        "users:\n  - {email: bob@example.com, name: Lee Lead, role: lead, team: Platform}",
+        "users:\n  - {email: bob@example.com, name: Bob, role: evaluator, team: Platform, active: false}")
+    refused = import_stack(leaving.replace("category: experiment-tracking", "category: model-registry"), commit=True, now=NOW)
+    assert any("is no longer active" in error for error in refused.errors), refused.errors
+
+
+def test_the_run_counts_an_overlap_once_per_category(two_trackers):
+    run = refresh(now=NOW + timedelta(hours=1))
+    assert run.findings == acceptances.counted(TODAY).count()
