@@ -70,7 +70,8 @@ def finding_accept(request):
 
 
 def _number(value) -> int:
-    if not (value or "").isdigit() or len(value) > 18:
+    value = value or ""
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
         raise Http404("No such finding.")
     return int(value)
 

@@ -23,6 +23,7 @@ from apps.stack.models import StackEntry
 from apps.stackfile.importer import Outcome, import_document
 
 KINDS = {"Component", "Resource", "System"}
+READ_KINDS = KINDS | {"User", "Group"}  # people and teams, for the owner refs they resolve
 LIFECYCLES = {"production": "adopted", "experimental": "proposed", "deprecated": "flagged"}
 DEFAULT_LIFECYCLE = "proposed"  # an entity without one, or with one of its own
 
@@ -106,8 +107,10 @@ def _shape_problem(document, start: int) -> tuple[int, str, str] | None:
     for key in ("apiVersion", "kind"):
         if not isinstance(document.get(key), str) or not document[key].strip():
             return document.line_of(key), key, "required, as text"
-    if not str(document["apiVersion"]).startswith("backstage.io/"):
-        return document.line_of("apiVersion"), "apiVersion", f"{document['apiVersion']!r} is no Backstage entity (backstage.io/v1alpha1)"
+    if document["kind"] not in READ_KINDS:
+        return None  # an API, a Template, a Location…: not read, so not checked further
+    if "backstage.io/" not in document["apiVersion"]:
+        return document.line_of("apiVersion"), "apiVersion", f"{document['apiVersion']!r} is no Backstage entity's (backstage.io/v1alpha1)"
     metadata = document.get("metadata")
     if not isinstance(metadata, Record) or not isinstance(metadata.get("name"), str) or not metadata["name"].strip():
         return (metadata.line_of("name") if isinstance(metadata, Record) else document.line_of("metadata"),

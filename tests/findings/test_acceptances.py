@@ -308,7 +308,7 @@ def test_one_acceptance_per_finding_whichever_path_makes_it(two_trackers, alice,
 
 def test_bad_subjects_on_the_accept_page_are_not_found(lead_client, two_trackers):
     for query in ("", "?rule=nope", "?rule=overlap", "?rule=overlap&category=abc", "?rule=overlap&category=99999",
-                  "?rule=no-owner&entry=1" + "9" * 30):
+                  "?rule=no-owner&entry=1" + "9" * 30, "?rule=overlap&category=%C2%B2"):
         assert lead_client.get(f"/findings/accept/{query}").status_code == 404, query
 
 

@@ -175,3 +175,24 @@ def test_what_the_stack_has_already_is_left_as_it_is(catalog, alice, bob, platfo
     assert outcome.ok and [p.tool.name for p in outcome.in_stack] == ["MLflow"]
     assert StackEntry.objects.get(tool__name="MLflow").owner == bob
     assert Team.objects.count() == 1
+
+
+def test_kinds_it_does_not_read_are_left_alone(catalog, alice, platform):
+    others = CATALOG + """---
+apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: mlflow
+  title: 42
+spec:
+  steps: []
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: tracking-api
+spec: {type: openapi, owner: group:nobody, definition: "openapi: 3.0.0"}
+"""
+    outcome = import_backstage([("catalog.yaml", others.encode())], commit=True, now=NOW)
+    assert outcome.ok, outcome.errors
+    assert sorted(p.tool.name for p in outcome.proposals) == ["Feast", "MLflow", "Neptune", "Prefect"]
