@@ -164,6 +164,10 @@ def _parsed(text: str | bytes, read):
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
+        if error.context_mark and error.problem_mark and error.context and "quoted scalar" in error.context:
+            # A quote left open is found where the file ends; say where it opens.
+            line = error.context_mark.line + 1
+            raise YamlError(line, f"not valid YAML: a quoted value opens here and is never closed ({error.problem})") from None
         raise YamlError(line, f"not valid YAML: {error.problem or error.context}") from None
     except yaml.reader.ReaderError as error:
         character = f"#x{error.character:04x}" if isinstance(error.character, int) else repr(error.character)

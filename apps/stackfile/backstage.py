@@ -11,12 +11,14 @@ or nothing, so a catalog is held to the same rules as a stack file; every proble
 and line of its entity.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from django.utils.text import slugify
 
 from apps.accounts.models import Team, User
 from apps.catalog.models import Tool
+from apps.catalog.seed import load_seed_catalogue
 from apps.lib import yamlio
 from apps.lib.yamlio import Record, YamlError
 from apps.stack.models import StackEntry
@@ -26,6 +28,15 @@ KINDS = {"Component", "Resource", "System"}
 READ_KINDS = KINDS | {"User", "Group"}  # people and teams, for the owner refs they resolve
 LIFECYCLES = {"production": "adopted", "experimental": "proposed", "deprecated": "flagged"}
 DEFAULT_LIFECYCLE = "proposed"  # an entity without one, or with one of its own
+# Backstage's own rule for metadata.name: what it accepts, Stackledger reads and prints.
+NAME = re.compile(r"^[A-Za-z0-9]([-_.]?[A-Za-z0-9])*$")
+NAME_LENGTH = 63
+QUOTED = 60  # characters of a value a problem repeats
+
+
+def quoted(value: str) -> str:
+    """A value as a problem repeats it: escaped, and cut short when long."""
+    return repr(value[:QUOTED]) + ("…" if len(value) > QUOTED else "")
 
 
 @dataclass
@@ -110,11 +121,14 @@ def _shape_problem(document, start: int) -> tuple[int, str, str] | None:
     if document["kind"] not in READ_KINDS:
         return None  # an API, a Template, a Location…: not read, so not checked further
     if "backstage.io/" not in document["apiVersion"]:
-        return document.line_of("apiVersion"), "apiVersion", f"{document['apiVersion']!r} is no Backstage entity's (backstage.io/v1alpha1)"
+        return document.line_of("apiVersion"), "apiVersion", f"{quoted(document['apiVersion'])} is no Backstage entity's (backstage.io/v1alpha1)"
     metadata = document.get("metadata")
     if not isinstance(metadata, Record) or not isinstance(metadata.get("name"), str) or not metadata["name"].strip():
         return (metadata.line_of("name") if isinstance(metadata, Record) else document.line_of("metadata"),
                 "metadata.name", "required, as text")
+    if len(metadata["name"]) > NAME_LENGTH or not NAME.match(metadata["name"]):
+        return (metadata.line_of("name"), "metadata.name", f"{quoted(metadata['name'])} is no Backstage name: letters, "
+                f"digits and - _ . between them, at most {NAME_LENGTH} characters")
     tags = metadata.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         return metadata.line_of("tags"), f"{document['kind']}:{metadata['name']}.metadata.tags", "must be a list of text"
@@ -157,7 +171,7 @@ class Refs:
             user = self.users.get(email) if email else None
             if user is None or not user.is_active:
                 known = f" ({email})" if email and email != name.lower() else ""
-                return None, None, (f"{ref!r}{known} is no active person in Stackledger: add them (a users: "
+                return None, None, (f"{quoted(ref)}{known} is no active person in Stackledger: add them (a users: "
                                     "record of a stack file, or the admin), or give the catalog a User entity "
                                     "with spec.profile.email")
             return user.email, None, ""
@@ -165,9 +179,9 @@ class Refs:
             team = (self.teams.get(name.lower()) or self.teams.get(slugify(name))
                     or self.teams.get(self.group_names.get(name.lower(), "").lower()))
             if team is None:
-                return None, None, f"{ref!r} is no team in Stackledger: add a team of that name (or display name)"
+                return None, None, f"{quoted(ref)} is no team in Stackledger: add a team of that name (or display name)"
             return None, team.name, ""
-        return None, None, f"{ref!r}: an owner is a user: or group: ref"
+        return None, None, f"{quoted(ref)}: an owner is a user: or group: ref"
 
 
 def tool_of(entity: Entity, tools: dict[str, Tool]) -> Tool | None:
@@ -187,6 +201,8 @@ def propose(files: list[tuple[str, bytes]], *, now) -> CatalogOutcome:
     outcome = CatalogOutcome()
     found = [entity for name, text in files for entity in entities(name, text, outcome)]
     refs = Refs(found)
+    if not Tool.objects.exists():
+        load_seed_catalogue()  # as a first stack-file import does: the tools to match against
     tools = {}
     for tool in Tool.objects.order_by("name"):
         tools.setdefault(tool.name.lower(), tool)
@@ -200,12 +216,17 @@ def propose(files: list[tuple[str, bytes]], *, now) -> CatalogOutcome:
         if tool is None:
             outcome.not_tools.append(entity)
             continue
+        if tool.pk in in_stack:  # left as it is: its owner and lifecycle here change nothing
+            if tool.pk not in seen:
+                seen[tool.pk] = Proposal(entity, tool, "")
+                outcome.in_stack.append(seen[tool.pk])
+            continue
         spec = entity.record.get("spec", Record())
         lifecycle = spec.get("lifecycle", "")
         status = LIFECYCLES.get(lifecycle.strip().lower(), DEFAULT_LIFECYCLE)
         if lifecycle and lifecycle.strip().lower() not in LIFECYCLES:
             outcome.warnings.append(f"{entity.file}:{entity.line_of('spec', 'lifecycle')}: {entity.kind}:{entity.name}"
-                                    f".spec.lifecycle: {lifecycle!r} is none of {', '.join(LIFECYCLES)}: proposed")
+                                    f".spec.lifecycle: {quoted(lifecycle)} is none of {', '.join(LIFECYCLES)}: proposed")
         proposal = Proposal(entity, tool, status)
         if spec.get("owner"):
             proposal.owner, proposal.team, problem = refs.owner(spec["owner"])
@@ -221,7 +242,7 @@ def propose(files: list[tuple[str, bytes]], *, now) -> CatalogOutcome:
                                       "another owner: a tool has a single owner, so name one")
             continue
         seen[tool.pk] = proposal
-        (outcome.in_stack if tool.pk in in_stack else outcome.proposals).append(proposal)
+        outcome.proposals.append(proposal)
     return outcome
 
 
@@ -249,7 +270,9 @@ def import_backstage(files: list[tuple[str, bytes]], *, commit: bool, now) -> Ca
     """Propose the catalog's entries and, when `commit` and nothing is wrong, add them, all at once."""
     outcome = propose(files, now=now)
     if outcome.ok:
-        for name, _ in files:  # checked a file at a time, so each problem has its file's line
+        proposing = {proposal.entity.file for proposal in outcome.proposals}
+        for name in dict.fromkeys(name for name, _ in files if name in proposing):
+            # Checked a file at a time, so each problem has its file's line.
             checked = import_document(document(outcome.proposals, file=name), commit=False, now=now)
             outcome.errors += [f"{name}:{error.removeprefix('line ')}" for error in checked.errors]
             outcome.warnings += [f"{name}:{warning.removeprefix('line ')}" for warning in checked.warnings]

@@ -196,3 +196,43 @@ spec: {type: openapi, owner: group:nobody, definition: "openapi: 3.0.0"}
     outcome = import_backstage([("catalog.yaml", others.encode())], commit=True, now=NOW)
     assert outcome.ok, outcome.errors
     assert sorted(p.tool.name for p in outcome.proposals) == ["Feast", "MLflow", "Neptune", "Prefect"]
+
+
+def test_a_tool_the_stack_has_is_left_alone_whatever_the_catalog_says_of_its_owner(catalog, alice):
+    StackEntry.objects.create(tool=Tool.objects.get(name="FastAPI"), lifecycle=Lifecycle.ADOPTED, owner=alice)
+    services = "".join(
+        f"---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n  tags: [fastapi]\n"
+        f"spec:\n  type: service\n  owner: {owner}\n"
+        for name, owner in [("payments-api", "group:payments"), ("billing-api", "user:ghost")]
+    )
+    outcome = import_backstage([("catalog-info.yaml", services.encode())], commit=True, now=NOW)
+    assert outcome.ok, outcome.errors  # neither owner is checked: nothing about FastAPI would be written
+    assert [p.tool.name for p in outcome.in_stack] == ["FastAPI"] and not outcome.proposals
+    assert StackEntry.objects.get().owner == alice
+
+
+def test_a_new_installation_matches_against_the_seed_catalogue(db, platform):
+    text = ("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: prefect\n"
+            "spec:\n  type: service\n  lifecycle: experimental\n  owner: group:platform\n")
+    outcome = import_backstage([("catalog-info.yaml", text.encode())], commit=True, now=NOW)
+    assert outcome.ok, outcome.errors
+    assert list(StackEntry.objects.values_list("tool__name", "lifecycle", "team__name")) == [("Prefect", "proposed", "Platform")]
+
+
+@pytest.mark.parametrize("name, shown", [
+    ('"svc\\e[2K\\rall good"', "'svc\\x1b[2K\\rall good'"),  # terminal escapes, never printed raw
+    ('"qdrant\\n/tmp/x.yaml:1: everything fine"', "'qdrant\\n/tmp/x.yaml:1: everything fine'"),
+    ("a" * 70, "'" + "a" * 60 + "'…"),  # long: cut short
+])
+def test_a_name_backstage_would_refuse_is_refused_without_printing_it_raw(catalog, name, shown):
+    text = f"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  owner: group:x\n"
+    outcome = import_backstage([("c.yaml", text.encode())], commit=True, now=NOW)
+    assert outcome.errors == [f"c.yaml:4: metadata.name: {shown} is no Backstage name: letters, digits and - _ . "
+                              "between them, at most 63 characters"]
+    assert not StackEntry.objects.exists()
+
+
+def test_a_huge_owner_is_not_repeated_in_full(catalog, platform):
+    text = f"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: prefect\nspec:\n  owner: {'x' * 900_000}\n"
+    outcome = import_backstage([("c.yaml", text.encode())], commit=True, now=NOW)
+    assert len(outcome.errors) == 1 and len(outcome.errors[0]) < 300, outcome.errors[0][:300]
