@@ -58,12 +58,13 @@ test-fast: install
 # (their dependencies conflict with ours and with each other), a real OpenID provider (npm's
 # oidc-provider) for the single sign-on tests, and the parsers that read the radars (Backstage's
 # tech radar, d3's CSV for build-your-own-radar); kept between runs.
-servers: $(SERVERS)/mlflow/.installed $(SERVERS)/prefect/.installed $(SERVERS)/oidc-provider/.installed \
+servers: $(SERVERS)/mlflow/.installed-with-exporter $(SERVERS)/prefect/.installed $(SERVERS)/oidc-provider/.installed \
 	$(SERVERS)/radar-readers/.installed
 
-$(SERVERS)/mlflow/.installed:
+# With the library its --expose-prometheus needs, for the discovery tests' exporter.
+$(SERVERS)/mlflow/.installed-with-exporter:
 	$(PYTHON) -m venv $(SERVERS)/mlflow
-	$(SERVERS)/mlflow/bin/pip install --quiet "mlflow>=3,<4"
+	$(SERVERS)/mlflow/bin/pip install --quiet "mlflow>=3,<4" "prometheus-flask-exporter>=0.23,<1"
 	@touch $@
 
 $(SERVERS)/prefect/.installed:

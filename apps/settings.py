@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.evaluations",
     "apps.probes",
+    "apps.discovery",
     "apps.findings",
     "apps.reviews",
     "apps.stackfile",
@@ -274,6 +275,7 @@ CELERY_BEAT_SCHEDULE = {
     "removal-pipeline": {"task": "apps.probes.tasks.removal_pipeline", "schedule": crontab(minute=15, hour=6)},
     "weekly-digest": {"task": "apps.probes.tasks.weekly_digest", "schedule": crontab(minute=0, hour=7, day_of_week=1)},
     "rollup": {"task": "apps.probes.tasks.rollup", "schedule": crontab(minute=30, hour=3)},
+    "discovery": {"task": "apps.discovery.tasks.discover", "schedule": crontab(minute=45, hour=5)},
     "trials": {"task": "apps.evaluations.tasks.refresh_trials", "schedule": crontab(minute=0, hour=6)},
     "review-reminders": {"task": "apps.reviews.tasks.send_reminders", "schedule": crontab(minute=5, hour=6)},
     # After changes the linter runs at once; this catches what the clock alone changes.
@@ -307,6 +309,9 @@ PROBE_ALLOWED_NETWORKS = env_list(
     "PROBE_ALLOWED_NETWORKS", "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16" if DEBUG else ""
 )
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+# The folders a `requirements` discovery source may read, with what is below them
+# (comma-separated); the demo's folder of example repositories by default.
+DISCOVERY_ALLOWED_PATHS = env_list("DISCOVERY_ALLOWED_PATHS", str(BASE_DIR / "fixtures" / "discovery"))
 
 # Stackledger's own metrics at /metrics: for a scrape with this token as a bearer token, or
 # from these networks (comma-separated); with neither, for nobody.

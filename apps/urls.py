@@ -14,6 +14,7 @@ urlpatterns = [
     path("stack/", include("apps.stack.urls")),
     path("pain-points/", include("apps.painpoints.urls")),
     path("findings/", include("apps.findings.urls")),
+    path("", include("apps.discovery.urls")),
     path("reviews/", include("apps.reviews.urls")),
     path("models/", stack_views.model_list, name="model-list"),
     path("profile/", stack_views.profile, name="profile"),

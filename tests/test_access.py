@@ -36,6 +36,8 @@ LEAD_ONLY = {
     "review-schedule", "review-open", "review-meeting", "review-keep-healthy", "review-close", "review-item-decide",
     "review-item-filter", "task-done",  # the task's owner may too
     "channel-add", "channel-test", "channel-remove", "finding-accept", "acceptance-withdraw",
+    "discovered-register", "discovered-dismiss", "discovery-sources", "discovery-source-add",
+    "discovery-source-edit", "discovery-source-delete", "discovery-source-run",
 }
 EVALUATOR_WRITES = {
     *API_EVALUATOR_WRITES,

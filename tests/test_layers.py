@@ -10,7 +10,7 @@ import pytest
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 LAYERS = ["lib", "accounts", "catalog", "painpoints", "stack", "notifications", "evaluations", "probes",
-          "findings", "reviews", "stackfile", "health", "ledger", "api", "demo"]
+          "discovery", "findings", "reviews", "stackfile", "health", "ledger", "api", "demo"]
 CORE = ["lib", "accounts", "catalog", "painpoints", "stack"]
 
 

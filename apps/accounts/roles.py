@@ -49,6 +49,10 @@ _WRITE = {
         "findings.add_acceptance",
         "findings.change_acceptance",
         "findings.delete_acceptance",
+        "discovery.add_discoverysource",
+        "discovery.change_discoverysource",
+        "discovery.delete_discoverysource",
+        "discovery.change_discoveredtool",
     ],
     EVALUATOR: [
         "painpoints.add_painpoint",
@@ -60,7 +64,7 @@ _WRITE = {
     ],
     VIEWER: [],
 }
-_READ_APPS = ["accounts", "catalog", "painpoints", "stack", "probes", "evaluations", "reviews"]
+_READ_APPS = ["accounts", "catalog", "painpoints", "stack", "probes", "discovery", "evaluations", "reviews"]
 
 
 def permissions_for(role: str, Permission) -> list:

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from apps.catalog.forms import ToolForm
 from apps.catalog.models import Category, Tool
 
 
@@ -12,6 +13,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Tool)
 class ToolAdmin(admin.ModelAdmin):
+    form = ToolForm  # its signatures one a line, package names as PyPI compares them
     list_display = ["name", "hosting", "complexity", "kubernetes_native", "discontinued"]
     list_filter = ["categories", "hosting", "complexity", "kubernetes_native", "discontinued"]
     search_fields = ["name", "strengths", "weaknesses", "best_for"]

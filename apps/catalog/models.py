@@ -88,6 +88,16 @@ class Tool(models.Model):
     discontinued = models.BooleanField(default=False)
     discontinued_note = models.TextField(blank=True)
     website = models.URLField(blank=True)
+    # Signatures: how discovery recognises the tool where it leaves traces (apps.discovery).
+    packages = models.JSONField(
+        default=list, blank=True, help_text="Python packages of its SDK or client, as PyPI names them."
+    )
+    prometheus_jobs = models.JSONField(
+        default=list, blank=True, help_text="Prometheus job names its exporters are usually scraped as."
+    )
+    metric_prefixes = models.JSONField(
+        default=list, blank=True, help_text="Prefixes of the metric names it exports, such as nv_inference_."
+    )
 
     objects = ToolManager()
 

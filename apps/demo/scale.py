@@ -113,22 +113,43 @@ def _entry(i, tool, team, owner, now, rng) -> StackEntry:
     )
 
 
+def rolled_up(probe, days_ago, *, now, activity, runs: int = 24) -> list[ProbeDay]:
+    """The probe's daily roll-ups of the days `days_ago`, as the sweep keeps old results: each
+    of `runs` runs that all worked, with `activity(days ago)`, the day's (activity count, last
+    activity seen)."""
+    return [
+        ProbeDay(probe=probe, day=(now - timedelta(days=d)).date(), runs=runs, failures=0, activity_count=count,
+                 last_activity_at=last)
+        for d in days_ago for count, last in [activity(d)]
+    ]
+
+
+def raw_results(probe, days_ago, *, now, activity, per_day: int = 4) -> list[ProbeResult]:
+    """The probe's raw results of the days `days_ago`, `per_day` runs a day that all worked,
+    each reading `activity(days ago)`: (activity count, last activity seen)."""
+    return [
+        ProbeResult(probe=probe, run_key=at.isoformat(), at=at, ok=True, activity_count=count,
+                    last_activity_at=last, latency_ms=12)
+        for d in days_ago for h in range(per_day)
+        for at, (count, last) in [(now - timedelta(days=d, hours=24 // per_day * h), activity(d))]
+    ]
+
+
 def _history(probes, now, rng) -> int:
     """A year of daily rollups and 30 days of raw results (four a day) for every probe."""
     rows = 0
+
+    def day(days_ago):
+        return rng.randint(0, 40), now - timedelta(days=days_ago)
+
+    def run(days_ago):
+        return rng.randint(0, 10), now - timedelta(days=days_ago)
+
     for start in range(0, len(probes), 200):
         chunk = probes[start:start + 200]
-        days = [
-            ProbeDay(probe=p, day=(now - timedelta(days=d)).date(), runs=24, failures=0,
-                     activity_count=rng.randint(0, 40), last_activity_at=now - timedelta(days=d))
-            for p in chunk for d in range(31, 366)
-        ]
+        days = [row for p in chunk for row in rolled_up(p, range(31, 366), now=now, activity=day)]
         ProbeDay.objects.bulk_create(days, batch_size=BATCH)
-        raw = [
-            ProbeResult(probe=p, run_key=f"bench-{d}-{h}", at=now - timedelta(days=d, hours=6 * h), ok=True,
-                        activity_count=rng.randint(0, 10), last_activity_at=now - timedelta(days=d), latency_ms=12)
-            for p in chunk for d in range(30) for h in range(4)
-        ]
+        raw = [row for p in chunk for row in raw_results(p, range(30), now=now, activity=run)]
         ProbeResult.objects.bulk_create(raw, batch_size=BATCH)
         rows += len(days)
     return rows

@@ -1,7 +1,7 @@
 """The demo organisation of fixtures/demo-stack.yaml, as `seed_demo` makes it: the stack file
 imported, every demo person given the demo password, and a past written in: the pain points'
-ages, each stack entry's lifecycle history and two evaluations, one decided last year and one
-running late now."""
+ages, each stack entry's lifecycle history, two evaluations, one decided last year and one
+running late now, and months of what the probes saw (apps.demo.usage)."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +12,7 @@ from django.db import transaction
 
 from apps.accounts.models import Team, User
 from apps.catalog.models import Category
+from apps.demo.usage import replay
 from apps.evaluations.models import DecisionRecord, Evaluation, Trial, TrialLogEntry
 from apps.painpoints.models import PainPoint
 from apps.stack.models import Lifecycle, StackEntry
@@ -65,6 +66,7 @@ def seed(now) -> None:
     if not outcome.ok:
         raise CommandError("The demo stack file is invalid:\n" + "\n".join(outcome.errors))
     backdate(now)
+    replay(now, lead=User.objects.get(email="lead@example.com"))
 
 
 def backdate(now) -> None:

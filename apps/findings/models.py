@@ -80,6 +80,8 @@ class Finding(About):
             return reverse("entry-detail", kwargs={"pk": self.entry_id})
         if self.pain_point_id:
             return reverse("painpoint-detail", kwargs={"pk": self.pain_point_id})
+        if self.code == "unregistered":
+            return reverse("discovered-list")
         return reverse("overview") + f"#cat-{self.category.key}"
 
 

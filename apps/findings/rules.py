@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from apps.discovery.models import DiscoveredTool
 from apps.evaluations.models import DecisionRecord, Trial
 from apps.findings.models import Finding
 from apps.stack.models import IN_USE, Lifecycle, UsageState
@@ -205,7 +206,7 @@ def unknown(stack: Stack):
 def probe_failing(stack: Stack):
     for entry in stack.in_use():
         probe = getattr(entry, "probe", None)
-        if probe is not None and probe.is_failing:
+        if probe is not None and probe.is_failing and not probe.demo:
             yield found(
                 "probe-failing",
                 f"The probe of {entry.tool} has failed {probe.consecutive_failures} time"
@@ -239,6 +240,28 @@ def revisit_overdue(stack: Stack):
             "integration fit and upkeep drift, so check it still holds (rule 8).",
             entry=record.chosen.entry if record.chosen else None,
             category=record.evaluation.category,
+        )
+
+
+def unregistered(stack: Stack):
+    """Tools a discovery source found in use that the stack does not know, one finding per
+    category (a tool's first) naming them; a tool of no category has its row on the
+    discovered tools page alone."""
+    found_by: dict = {}
+    discovered = DiscoveredTool.objects.unregistered().select_related("tool", "source").prefetch_related("tool__categories")
+    for discovery in discovered.order_by("tool__name", "source__name"):
+        category = next(iter(discovery.tool.categories.all()), None)
+        if category is not None:
+            found_by.setdefault(category, {}).setdefault(discovery.tool, []).append(discovery.source.name)
+    for category, tools in found_by.items():
+        names = "; ".join(f"{tool} (found by {', '.join(sources)})" for tool, sources in list(tools.items())[:NAMED])
+        if len(tools) > NAMED:
+            names += f" and {len(tools) - NAMED} more"
+        yield found(
+            "unregistered",
+            f"{category.name}: {names} {'is' if len(tools) == 1 else 'are'} in use but not on the stack. A tool "
+            "nobody registered has no owner, no pain point and no review (rule 8).",
+            category=category,
         )
 
 
@@ -325,6 +348,9 @@ RULES = {
                           "Fix the probe: its page says why it fails.", (8,)),
     "trial-overdue": Rule(trial_overdue, "Trial over its time box", WARNING,
                           "Finish the trial and record the evaluation's decision.", (5,)),
+    "unregistered": Rule(unregistered, "In use but not on the stack", WARNING,
+                         "Register it on the discovered tools page, with an owner, or dismiss it there with the "
+                         "reason.", (8,), accepted_by=("category",)),
     "revisit-overdue": Rule(revisit_overdue, "Decision past its revisit date", WARNING,
                             "Revisit the decision: confirm it still holds, or open a new evaluation.", (8,),
                             accepted_by=("category",)),
@@ -332,7 +358,7 @@ RULES = {
 
 
 # Rules about the stack as a whole rather than one entry: an entry's page leaves them out.
-STACK_WIDE = {"minimum-gap", "stale-pain", "revisit-overdue"}
+STACK_WIDE = {"minimum-gap", "stale-pain", "revisit-overdue", "unregistered"}
 
 
 def lint(stack: Stack, *, entries_only: bool = False) -> list[Finding]:

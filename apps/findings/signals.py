@@ -6,6 +6,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from apps.accounts.models import User
 from apps.catalog.models import Category, Tool
+from apps.discovery.models import DiscoveredTool
 from apps.evaluations.models import DecisionRecord, Trial
 from apps.findings.services import entry_refresh, request_refresh
 from apps.lib import changes
@@ -16,10 +17,10 @@ from apps.stack.signals import entry_edited
 
 CATEGORIES_OF_TOOLS, PAIN_POINTS_OF_ENTRIES = Tool.categories.through, StackEntry.pain_points.through
 READ_BY_RULES = {StackEntry, Tool, Category, PainPoint, Trial, DecisionRecord, OrganisationProfile, MLModel, Probe,
-                 User, CATEGORIES_OF_TOOLS, PAIN_POINTS_OF_ENTRIES}
+                 User, DiscoveredTool, CATEGORIES_OF_TOOLS, PAIN_POINTS_OF_ENTRIES}
 # The overview's summary (apps.reviews.dashboard.live_dashboard); its findings per tool move
 # the version when a linter run stores them, and the reviews app moves it for a review.
-READ_BY_OVERVIEW = {StackEntry, Tool, Category, OrganisationProfile, CATEGORIES_OF_TOOLS}
+READ_BY_OVERVIEW = {StackEntry, Tool, Category, OrganisationProfile, DiscoveredTool, CATEGORIES_OF_TOOLS}
 
 
 def changed(sender, raw=False, update_fields=None, action="post_", **kwargs):

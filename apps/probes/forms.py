@@ -31,7 +31,7 @@ class ProbeForm(forms.ModelForm):
 
     class Meta:
         model = Probe
-        fields = ["kind", "url", "params", "interval_minutes", "unused_after_days"]
+        fields = ["kind", "url", "params", "interval_minutes", "unused_after_days", "demo"]
 
     def clean(self):
         data = super().clean()
@@ -141,6 +141,8 @@ class ProbeSettingsForm(forms.ModelForm):
             value = self.cleaned_data.get(f"param_{name}", "").strip()
             if value:
                 params[name] = [v.strip() for v in value.split(",") if v.strip()] if name == "experiment_ids" else value
+        if probe.demo and self.retargets(params):
+            probe.demo = False
         probe.params = params
         if self.cleaned_data.get("credential"):
             probe.set_credential(self.cleaned_data["credential"])
@@ -148,3 +150,9 @@ class ProbeSettingsForm(forms.ModelForm):
         if commit:
             probe.save()
         return probe
+
+    def retargets(self, params: dict) -> bool:
+        """Whether the form changes what the probe reads (its kind, URL, settings or
+        credential): a demo probe changed so is pointed at a real server, and is one."""
+        moved = bool({"kind", "url"} & set(self.changed_data))
+        return moved or params != self.instance.params or bool(self.cleaned_data.get("credential"))

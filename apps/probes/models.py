@@ -83,6 +83,11 @@ class Probe(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Failed runs in a row after which the tool's use is unknown.",
     )
+    demo = models.BooleanField(
+        default=False,
+        help_text="Demo data: its history was written with the demo and no server answers it, so the sweep "
+                  "leaves it alone. Pointing it at a real server makes it a real probe.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -45,8 +45,9 @@ class Run:
 
 def claim_due(*, now, force: bool = False, tool: str | None = None, limit: int = SWEEP_LIMIT) -> list[tuple[int, str]]:
     """(probe id, run key) of the probes this caller may run. The run key is the claimed
-    next_run_at, so a redelivered task for the same run finds its result already there."""
-    probes = Probe.objects.filter(enabled=True, entry__lifecycle__in=[*IN_USE, Lifecycle.EVALUATING])
+    next_run_at, so a redelivered task for the same run finds its result already there. Demo
+    probes are never run: no server answers them, and a failure there says nothing of the tool."""
+    probes = Probe.objects.filter(enabled=True, demo=False, entry__lifecycle__in=[*IN_USE, Lifecycle.EVALUATING])
     if tool:
         probes = probes.filter(entry__tool__name__iexact=tool)
     if not force:

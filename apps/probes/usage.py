@@ -24,7 +24,7 @@ def unused_after(entry: StackEntry, probe) -> timedelta:
 
 def judge(entry: StackEntry, probe, now) -> Judgement:
     if probe is None or not probe.enabled:
-        return Judgement(UsageState.UNKNOWN, "No probe reads its use.")
+        return told(entry, now)
     if probe.consecutive_failures >= probe.failures_before_unknown:
         # The reason is shown to every role: the error text itself is for the owner and leads.
         return Judgement(UsageState.UNKNOWN, f"The last {probe.consecutive_failures} probe runs failed.")
@@ -40,3 +40,15 @@ def judge(entry: StackEntry, probe, now) -> Judgement:
     if quiet >= threshold * IDLE_FRACTION:
         return Judgement(UsageState.IDLE, f"No activity for {quiet.days} days.")
     return Judgement(UsageState.ACTIVE, f"Last activity {last:%Y-%m-%d %H:%M} UTC.")
+
+
+def told(entry: StackEntry, now) -> Judgement:
+    """An entry no probe reads: active or idle by activity something else saw and dated (a
+    discovery source); never unused, since nothing watches it the whole time."""
+    threshold = unused_after(entry, None)
+    quiet = now - entry.last_activity_at if entry.last_activity_at else None
+    if quiet is None or quiet >= threshold:
+        return Judgement(UsageState.UNKNOWN, "No probe reads its use.")
+    if quiet >= threshold * IDLE_FRACTION:
+        return Judgement(UsageState.IDLE, f"No probe; no activity seen for {quiet.days} days.")
+    return Judgement(UsageState.ACTIVE, f"No probe; activity seen {entry.last_activity_at:%Y-%m-%d %H:%M} UTC.")

@@ -79,6 +79,10 @@ def probe_now(request, pk):
     entry = get_object_or_404(StackEntry.objects.select_related("tool"), pk=pk)
     _owner_or_lead(request, entry)
     probe = get_object_or_404(Probe, entry=entry)
+    if probe.demo:
+        messages.info(request, f"The probe of {entry.tool} is demo data and no server answers it: point it at your "
+                               "server first, and it runs from then on.")
+        return redirect("entry-detail", pk=pk)
     from apps.probes.tasks import probe_now as task
 
     try:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from apps.catalog.models import Category, Tool
+from apps.discovery.models import DiscoveredTool
 from apps.findings.models import Finding
 from apps.lib.charts import Ring, cost_bars_svg, radar_svg
 from apps.reviews.models import Review, ReviewItem
@@ -87,6 +88,7 @@ class Dashboard:
     categories: list
     changes: "StackChanges | None" = None
     cache_key: str = ""  # names rows that never change (a review's evidence): its radar is kept in the cache
+    unregistered: int = 0  # tools discovery found in use that the stack does not know
 
     @cached_property
     def in_use(self) -> list[ToolRow]:
@@ -189,7 +191,8 @@ def _live_dashboard(today) -> Dashboard:
     if last:
         # Read, not looked up: the dashboard it goes into is kept at this stack version already.
         changes = stack_changes(last, _picture(_frozen_evidence(last.pk).rows), _picture(rows))
-    return Dashboard(rows, categories, changes).drawn()
+    unregistered = DiscoveredTool.objects.unregistered().values("tool").distinct().count()
+    return Dashboard(rows, categories, changes, unregistered=unregistered).drawn()
 
 
 def review_dashboard(review, categories) -> Dashboard:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from apps.accounts.models import lead_emails
+from apps.discovery.models import DiscoveredTool
 from apps.evaluations.models import DecisionRecord, Evaluation
 from apps.findings import acceptances
 from apps.findings.rules import by_entry, lint
@@ -52,10 +53,19 @@ def review_open(review: Review, *, by=None, now) -> Review:
     for position, item in enumerate(sorted(items, key=agenda_key)):
         item.position = position
     ReviewItem.objects.bulk_create(items)
-    locked.status, locked.opened_at = Review.Status.OPEN, now
-    locked.save(update_fields=["status", "opened_at", "previous"])
+    locked.status, locked.opened_at, locked.unregistered = Review.Status.OPEN, now, unregistered_tools()
+    locked.save(update_fields=["status", "opened_at", "previous", "unregistered"])
     review.refresh_from_db()
     return review
+
+
+def unregistered_tools() -> list[dict]:
+    """The tools discovery found in use that the stack does not know: on the agenda, to
+    register or dismiss."""
+    found = {}
+    for discovery in DiscoveredTool.objects.unregistered().select_related("tool", "source").order_by("tool__name"):
+        found.setdefault(discovery.tool.name, []).append(discovery.source.name)
+    return [{"tool": tool, "found_by": sources} for tool, sources in found.items()]
 
 
 def evidence_snapshot(review: Review, *, now) -> list[ReviewItem]:

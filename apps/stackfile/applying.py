@@ -23,6 +23,7 @@ from django.utils import timezone
 from apps.accounts.models import Team, User
 from apps.accounts.roles import GROUP_NAMES
 from apps.catalog.models import Category, Tool
+from apps.discovery.models import DiscoverySource
 from apps.findings import acceptances
 from apps.findings.models import Acceptance, Finding
 from apps.lib import changes
@@ -103,6 +104,7 @@ def apply(steps: dict, *, by, now) -> str:
             apply_stack(steps["stack"], by=by, now=now)
             write(MLModel, steps["models"])
             apply_acceptances(steps["accepted_findings"], by=by, now=now)
+            write(DiscoverySource, steps["discovery"])
     except TransitionError as error:
         return STALE.format(f"a move is refused now: {error}")
     except (IntegrityError, ObjectDoesNotExist):

@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 from apps.accounts.models import Team, User
 from apps.catalog.models import Category, Tool
 from apps.catalog.seed import FIXTURE
+from apps.discovery.models import DiscoverySource
 from apps.findings.models import Acceptance
 from apps.lib import yamlio
 from apps.painpoints.models import PainPoint
@@ -131,6 +132,11 @@ def stack_document() -> dict:
             [_acceptance(a) for a in Acceptance.objects.select_related("entry__tool", "category", "pain_point", "owner")],
             lambda a: acceptance_name(a["rule"], a),
         ),
+        "discovery": [
+            _compact({"name": source.name, "kind": source.kind, "url": source.url, "path": source.path,
+                      "credential_env": source.credential_env, "enabled": None if source.enabled else False})
+            for source in DiscoverySource.objects.all()
+        ],
     }
     return {key: value for key, value in document.items() if value != []}
 
@@ -173,6 +179,7 @@ def _entry(entry: StackEntry) -> dict:
             "interval_minutes": probe.interval_minutes,
             "unused_after_days": probe.unused_after_days,
             "params": dict(sorted(probe.params.items())),
+            "demo": probe.demo or None,
         }),
     })
 

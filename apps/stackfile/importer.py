@@ -35,6 +35,8 @@ from apps.accounts.roles import GROUP_NAMES
 from apps.catalog.forms import CategoryForm, ToolForm
 from apps.catalog.models import Category, Tool
 from apps.catalog.seed import load_seed_catalogue
+from apps.discovery.forms import DiscoverySourceForm
+from apps.discovery.models import DiscoverySource
 from apps.findings.forms import AcceptanceRecordForm
 from apps.findings.models import Acceptance
 from apps.lib import crypto, yamlio
@@ -387,6 +389,7 @@ class _Importer:
             "pain_points": {p.title: p for p in PainPoint.objects.order_by()},
             "stack": {e.tool.name: e for e in StackEntry.objects.select_related("tool").prefetch_related("pain_points").order_by()},
             "models": {m.name: m for m in MLModel.objects.order_by()},
+            "discovery": {source.name: source for source in DiscoverySource.objects.order_by()},
             "accepted_findings": {
                 stored_name(a): a for a in Acceptance.objects.select_related("entry__tool", "category", "pain_point")
             },
@@ -398,6 +401,7 @@ class _Importer:
             "teams": list(self.rows["teams"]), "users": [u.email for u in users],
             "pain_points": list(self.rows["pain_points"]), "stack": list(self.rows["stack"]),
             "models": list(self.rows["models"]), "accepted_findings": list(self.rows["accepted_findings"]),
+            "discovery": list(self.rows["discovery"]),
         }
         self.by_pk = {User: {user.pk: user for user in users}}
         for rows in self.rows.values():
@@ -987,6 +991,10 @@ class _Importer:
             if form.owner_kept and not owner.is_active:
                 self.warn(item.line_of("owner"), f"{path}.owner", f"{owner} is no longer active: hand the "
                           "acceptance to someone who is still here")
+
+    def import_discovery(self, name, item, path):
+        self.import_simple("discovery", name, item, path, existing=self.rows["discovery"].get(name),
+                           new=DiscoverySource(), form_class=DiscoverySourceForm)
 
     def import_models(self, name, item, path):
         self.import_simple(

@@ -34,7 +34,8 @@ SCHEMA = {
         "strengths": ("strengths", TEXT), "weaknesses": ("weaknesses", TEXT),
         "best_for": ("best_for", TEXT), "kubernetes_native": ("kubernetes_native", BOOL),
         "discontinued": ("discontinued", BOOL), "discontinued_note": ("discontinued_note", TEXT),
-        "website": ("website", TEXT),
+        "website": ("website", TEXT), "packages": ("packages", NAMES),
+        "prometheus_jobs": ("prometheus_jobs", NAMES), "metric_prefixes": ("metric_prefixes", NAMES),
     },
     "teams": {"name": ("name", TEXT), "description": ("description", TEXT), "notify": (None, CHANNELS)},
     "users": {
@@ -64,25 +65,31 @@ SCHEMA = {
         "registry": ("registry", NAME), "serving": ("serving", NAME),
         "monitoring": ("monitoring", NAME),
     },
+    "discovery": {
+        "name": ("name", TEXT), "kind": ("kind", TEXT), "url": ("url", TEXT), "path": ("path", TEXT),
+        "credential_env": ("credential_env", TEXT), "enabled": ("enabled", BOOL),
+    },
     # Nested in a stack entry.
     "cost": {"licence_per_month": ("licence_per_month", NUMBER), "ops_hours_per_month": ("ops_hours_per_month", NUMBER)},
     "filter": {"verdict": (None, TEXT), "rationale": (None, TEXT)},
     "probe": {
         "kind": ("kind", TEXT), "url": ("url", TEXT), "credential_env": (None, TEXT),
         "interval_minutes": ("interval_minutes", INT), "unused_after_days": ("unused_after_days", INT),
-        "params": ("params", MAPPING),
+        "params": ("params", MAPPING), "demo": ("demo", BOOL),
     },
 }
 # The sections, in the order they are applied (and exported).
-SECTIONS = ["categories", "tools", "teams", "users", "pain_points", "stack", "models", "accepted_findings"]
+SECTIONS = ["categories", "tools", "teams", "users", "pain_points", "stack", "models", "accepted_findings",
+            "discovery"]
 SECTION_LABELS = {
     "categories": "Categories", "tools": "Tools", "teams": "Teams", "users": "People",
     "pain_points": "Pain points", "stack": "Stack entries", "models": "Models",
-    "accepted_findings": "Accepted findings",
+    "accepted_findings": "Accepted findings", "discovery": "Discovery sources",
 }
 NATURAL_KEY = {
     "categories": "key", "tools": "name", "teams": "name", "users": "email",
     "pain_points": "title", "stack": "tool", "models": "name", "accepted_findings": "rule",
+    "discovery": "name",
 }
 # An accepted finding is named by its rule and what it is of: "overlap · experiment-tracking".
 ACCEPTANCE_SUBJECT = ["tool", "category", "pain_point"]

@@ -1,8 +1,9 @@
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from apps.accounts.models import User
 from apps.painpoints.models import PainPoint
+from apps.probes.models import Probe
 from apps.stack.models import Lifecycle, MLModel, StackEntry
 from tests.conftest import NOW
 
@@ -138,6 +139,10 @@ def test_the_demo_probes_have_their_settings(demo, capsys, monkeypatch):
 
     asked = []
     monkeypatch.setattr(wandb, "fetch", lambda *args, **kwargs: asked.append(kwargs["json_body"]["variables"]) or Answer())
+    with pytest.raises(CommandError, match="demo data"):
+        call_command("probe", "--entry", "Weights & Biases")  # no W&B project answers a demo probe
+    assert not asked
+    Probe.objects.filter(entry__tool__name="Weights & Biases").update(demo=False)  # as a team's own project would
     call_command("probe", "--entry", "Weights & Biases")
     out = capsys.readouterr().out
     assert "Weights & Biases wandb ok last_activity=2026-11-30T08:00:00Z count=12" in out

@@ -58,12 +58,14 @@ def server_binary(venv: str, name: str) -> str:
 
 
 @contextmanager
-def mlflow_server():
+def mlflow_server(*, metrics: bool = False):
+    """An MLflow tracking server; with `metrics`, exporting Prometheus metrics at /metrics."""
     binary = server_binary("mlflow", "mlflow")
     port, home = free_port(), Path(tempfile.mkdtemp(prefix="mlflow-"))
     with running(
         [binary, "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-         "--backend-store-uri", f"sqlite:///{home}/mlflow.db", "--default-artifact-root", f"file://{home}/artifacts"],
+         "--backend-store-uri", f"sqlite:///{home}/mlflow.db", "--default-artifact-root", f"file://{home}/artifacts",
+         *(["--expose-prometheus", str(home / "metrics")] if metrics else [])],
         health=f"http://127.0.0.1:{port}/health", env={"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}, cwd=home,
     ):
         yield f"http://127.0.0.1:{port}"
@@ -85,13 +87,13 @@ def prefect_server():
 
 
 @contextmanager
-def prometheus_server(scrape_target: str, retention: str = "15d", jobs: str = ""):
+def prometheus_server(scrape_target: str, retention: str = "15d", jobs: str = "", port: int | None = None):
     """Debian's Prometheus scraping `scrape_target` every second as job "serving"; `jobs`: more
-    scrape configs, as YAML list items."""
+    scrape configs, as YAML list items; on `port`, else a free one."""
     binary = shutil.which("prometheus") or "/usr/bin/prometheus"
     if not os.path.exists(binary):
         needs_service("Prometheus is not installed (apt-get install prometheus)")
-    port, home = free_port(), Path(tempfile.mkdtemp(prefix="prometheus-"))
+    port, home = port or free_port(), Path(tempfile.mkdtemp(prefix="prometheus-"))
     (home / "prometheus.yml").write_text(
         "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
         f"scrape_configs:\n  - job_name: serving\n    static_configs:\n      - targets: ['{scrape_target}']\n{jobs}"

@@ -56,7 +56,7 @@ CASES = [
      "without them."),
     ("a secret in the file", broken("      credential_env: MLFLOW_TRACKING_TOKEN", "      credential: hunter2"),
      "line 26: stack[MLflow].probe.credential: unknown field; expected one of kind, url, credential_env, "
-     "interval_minutes, unused_after_days, params"),
+     "interval_minutes, unused_after_days, params, demo"),
     ("duplicate stack entry", STACK_FILE + "  - tool: MLflow\n    status: proposed\n",
      "line 29: stack[MLflow]: listed twice (first on line 13)"),
     ("adopted with a failed filter", broken("integration: {verdict: pass", "integration: {verdict: fail"),
@@ -65,10 +65,12 @@ CASES = [
     ("wrong version", broken("version: 1", "version: 2"), "line 1: version: 2; this reader takes version 1"),
     ("no version", broken("version: 1\n", ""), "line 1: version: missing; this reader takes version 1"),
     ("unknown section", STACK_FILE + "servers: []\n",
-     "line 29: servers: unknown section; expected one of categories, tools, teams, users, pain_points, stack, models, accepted_findings"),
+     "line 29: servers: unknown section; expected one of categories, tools, teams, users, pain_points, stack, models, accepted_findings, discovery"),
     ("unknown field", broken("    team: Platform\n    pain_points", "    team: Platform\n    owners: [x]\n    pain_points"),
      "line 17: stack[MLflow].owners: unknown field; expected one of tool, status, owner, team, pain_points, "
      "filters, cost, notes, adopted_on, retired_on, probe"),
+    ("a quote never closed", broken("  - name: Platform", '  - name: "Platform'),
+     "line 3: not valid YAML: a quoted value opens here and is never closed (found unexpected end of stream)"),
     ("an alias", broken("  - name: Platform", "  - name: &team Platform"),
      "line 3: anchors (&team) are not allowed: write the value out"),
     ("a python tag", broken("  - name: Platform", "  - name: !!python/object/apply:os.system [id]"),

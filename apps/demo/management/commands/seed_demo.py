@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.demo.discovery import demo_discovery
 from apps.demo.scale import grow, past_reviews
 from apps.demo.seed import DEMO_LOGIN, DEMO_PASSWORD, has_organisation, seed
 from apps.findings.services import refresh
@@ -36,5 +37,6 @@ class Command(BaseCommand):
             summary = ", ".join(f"{count:,} {what}" for what, count in made.items())
             self.stdout.write(f"Scale {scale}: added {summary} in {time.monotonic() - started:.0f} s.")
         past_reviews(timezone.now(), by=User.objects.get(email="lead@example.com"))
+        demo_discovery(timezone.now())
         run = refresh(timezone.now())
         self.stdout.write(f"The linter found {run.findings:,} findings in {run.seconds:.1f} s.")

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from apps.notifications.services import send_due
+from apps.probes.models import Probe
 from apps.probes.sweep import sweep
 
 
@@ -19,6 +20,8 @@ class Command(BaseCommand):
     def handle(self, *args, all, entry, **options):
         runs = sweep(now=timezone.now(), force=all or bool(entry), tool=entry)
         if entry and not runs:
+            if Probe.objects.filter(entry__tool__name__iexact=entry, demo=True).exists():
+                raise CommandError(f"The probe of {entry!r} is demo data: no server answers it, so it is not run")
             raise CommandError(f"No enabled probe on a stack entry for the tool {entry!r}")
         for run in runs:
             result = run.result
