@@ -17,7 +17,7 @@ router = Router(tags=["reviews"], auth=reads())
 
 def reviews():
     attendees = Prefetch("attendees", queryset=User.objects.order_by("email"))
-    return Review.objects.prefetch_related(attendees).order_by("-year")
+    return Review.objects.select_related("team").prefetch_related(attendees).order_by("-year", "team__name")
 
 
 @router.get("/reviews/", response={200: list[schemas.Review], **READ_ERRORS}, url_name="review-list")

@@ -421,11 +421,16 @@ class Decision(Schema):
 class Review(Schema):
     id: int
     year: int
+    team: str | None = None  # a team's review; none: the organisation's
     held_on: date
     status: str
     attendees: list[UserRef]
     opened_at: datetime | None
     closed_at: datetime | None
+
+    @staticmethod
+    def resolve_team(review) -> str | None:
+        return review.team.name if review.team_id else None
 
 
 class ReviewItem(Schema):

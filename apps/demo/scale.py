@@ -179,7 +179,7 @@ def past_reviews(now, *, by) -> None:
     what each decision did is in the history already, so closing applies nothing again."""
     for years_ago in (2, 1):
         year = now.year - years_ago
-        if Review.objects.filter(year=year).exists():
+        if Review.objects.filter(year=year, team__isnull=True).exists():
             continue
         held_on = date(year, now.month, min(now.day, 28))
         opened = now - timedelta(days=(timezone.localdate(now) - held_on).days, hours=2)

@@ -5,10 +5,13 @@ from apps.reviews.models import Review, ReviewItem, Task
 
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
-    list_display = ["year", "held_on", "status", "opened_at", "closed_at"]
-    list_filter = ["status"]
+    list_display = ["year", "team", "chair", "held_on", "status", "opened_at", "closed_at"]
+    list_filter = ["status", "team"]
+    list_select_related = ["team", "chair"]
     filter_horizontal = ["attendees"]
-    readonly_fields = ["status", "previous", "opened_at", "closed_at", "closed_by", "created_by", "created_at"]
+    # A team's review, and its chair, are set on the scheduling page, under its rules.
+    readonly_fields = ["team", "chair", "status", "previous", "opened_at", "closed_at", "closed_by", "created_by",
+                       "created_at"]
 
 
 @admin.register(ReviewItem)

@@ -186,7 +186,7 @@ def live_dashboard(today) -> Dashboard:
 def _live_dashboard(today) -> Dashboard:
     categories = list(Category.objects.all())
     rows = live_rows(categories, OrganisationProfile.load(), today)
-    last = Review.objects.filter(opened_at__isnull=False).order_by("-opened_at").first()
+    last = Review.objects.filter(opened_at__isnull=False, team__isnull=True).order_by("-opened_at").first()
     changes = None
     if last:
         # Read, not looked up: the dashboard it goes into is kept at this stack version already.

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.evaluations.models import Evaluation
@@ -8,14 +9,24 @@ from apps.stack.models import Lifecycle, StackEntry, UsageState
 
 class Review(models.Model):
     """The annual stack review (seed rule 8): the team walks the stack and decides, tool by
-    tool, from evidence frozen when the meeting opens."""
+    tool, from evidence frozen when the meeting opens. A team's review walks its own entries,
+    chaired by its lead; the organisation's walks every entry and takes the decisions the teams'
+    reviews of the year took on theirs."""
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
         OPEN = "open", "In progress"
         CLOSED = "closed", "Closed"
 
-    year = models.PositiveIntegerField(unique=True)
+    year = models.PositiveIntegerField()
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="reviews",
+        help_text="A team's review walks its stack entries; none: the whole organisation's.",
+    )
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Who chairs it: for a team's review, one of its leads.",
+    )
     held_on = models.DateField("date")
     attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="reviews")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
@@ -33,11 +44,17 @@ class Review(models.Model):
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
-        ordering = ["-year"]
+        ordering = ["-year", "team__name"]
         indexes = [models.Index(fields=["status", "held_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                "year", Coalesce("team", 0), name="one_review_a_year_each",
+                violation_error_message="There is a review for this year already.",
+            ),
+        ]
 
     def __str__(self):
-        return f"Stack review {self.year}"
+        return f"{self.team} stack review {self.year}" if self.team_id else f"Stack review {self.year}"
 
 
 class Decision(models.TextChoices):
@@ -85,6 +102,10 @@ class ReviewItem(models.Model):
     due_on = models.DateField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+    decided_in = models.ForeignKey(
+        Review, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The team's review that took this decision, rolled up into the organisation's; applied when that one closed.",
+    )
     evaluation = models.ForeignKey(Evaluation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                    help_text="The draft evaluation a replace decision opened.")
 

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from apps.accounts.models import lead_emails
+from apps.accounts.models import Team, lead_emails
 from apps.discovery.models import DiscoveredTool
 from apps.evaluations.models import DecisionRecord, Evaluation
 from apps.findings import acceptances
@@ -48,12 +48,16 @@ def review_open(review: Review, *, by=None, now) -> Review:
     locked = Review.objects.select_for_update().get(pk=review.pk)
     if locked.status != Review.Status.SCHEDULED:
         raise ReviewError(f"{locked} is {locked.get_status_display().lower()} already.")
-    locked.previous = Review.objects.exclude(pk=locked.pk).filter(opened_at__isnull=False).order_by("-opened_at").first()
+    locked.previous = (Review.objects.exclude(pk=locked.pk).filter(opened_at__isnull=False, team=locked.team_id)
+                       .order_by("-opened_at").first())
     items = evidence_snapshot(locked, now=now)
+    if locked.team_id is None:
+        roll_up(locked, items)
     for position, item in enumerate(sorted(items, key=agenda_key)):
         item.position = position
     ReviewItem.objects.bulk_create(items)
-    locked.status, locked.opened_at, locked.unregistered = Review.Status.OPEN, now, unregistered_tools()
+    unregistered = unregistered_tools() if locked.team_id is None else []
+    locked.status, locked.opened_at, locked.unregistered = Review.Status.OPEN, now, unregistered
     locked.save(update_fields=["status", "opened_at", "previous", "unregistered"])
     review.refresh_from_db()
     return review
@@ -68,9 +72,33 @@ def unregistered_tools() -> list[dict]:
     return [{"tool": tool, "found_by": sources} for tool, sources in found.items()]
 
 
+def roll_up(review: Review, items: list[ReviewItem]) -> None:
+    """The organisation's review takes the decisions its year's closed team reviews took: each
+    applied already, when its team's review closed."""
+    decided = (ReviewItem.objects.filter(review__year=review.year, review__team__isnull=False,
+                                         review__status=Review.Status.CLOSED)
+               .exclude(decision="").select_related("review"))
+    by_entry = {item.entry_id: item for item in decided}
+    for item in items:
+        taken = by_entry.get(item.entry_id)
+        if taken is not None:
+            item.decision, item.rationale, item.decided_in = taken.decision, taken.rationale, taken.review
+            item.action_owner_id, item.due_on = taken.action_owner_id, taken.due_on
+            item.decided_by_id, item.decided_at = taken.decided_by_id, taken.decided_at
+
+
+def teams_reviewed(year: int) -> list[tuple]:
+    """(team, its review of `year` or None) for every team with a stack entry, by name."""
+    reviews = {r.team_id: r for r in Review.objects.filter(year=year, team__isnull=False)}
+    teams = Team.objects.filter(pk__in=teams_under_review()).order_by("name")
+    return [(team, reviews.get(team.pk)) for team in teams]
+
+
 def evidence_snapshot(review: Review, *, now) -> list[ReviewItem]:
-    """One unsaved item per current stack entry, with its evidence as it stands now."""
-    stack = StackState.load(now=now)
+    """One unsaved item per current stack entry (of the review's team, for a team's review),
+    with its evidence as it stands now."""
+    stack = StackState.load(now=now)  # the whole stack: an overlap is the organisation's, whoever runs the tool
+    entries = [e for e in stack.entries if review.team_id is None or e.team_id == review.team_id]
     found = lint(stack, entries_only=True)
     acceptances.link(found)
     standing, accepted_findings = acceptances.split(found, now=now)
@@ -85,7 +113,7 @@ def evidence_snapshot(review: Review, *, now) -> list[ReviewItem]:
     if review.previous:
         before = {item.entry_id: item for item in review.previous.items.select_related("owner")}
     items = []
-    for entry in stack.entries:
+    for entry in entries:
         codes = [{"code": f.code, "message": f.message} for f in findings.get(entry.pk, [])]
         accepted_codes = [
             {"code": f.code, "message": f.message, "rationale": f.acceptance.rationale,
@@ -168,8 +196,8 @@ def item_decide(item: ReviewItem, *, decision, rationale, action_owner=None, due
         raise ReviewError(f"{item.tool_name} has no category, so no evaluation can look for its replacement.")
     item.decision, item.rationale = decision, rationale.strip()
     item.action_owner, item.due_on = action_owner, due_on
-    item.decided_by, item.decided_at = by, now
-    item.save(update_fields=["decision", "rationale", "action_owner", "due_on", "decided_by", "decided_at"])
+    item.decided_by, item.decided_at, item.decided_in = by, now, None  # decided here: applied when this one closes
+    item.save(update_fields=["decision", "rationale", "action_owner", "due_on", "decided_by", "decided_at", "decided_in"])
     return item
 
 
@@ -206,6 +234,8 @@ def review_close(review: Review, *, by, now) -> Review:
         raise ReviewError(f"{len(undecided)} tool{'s have' if len(undecided) != 1 else ' has'} no decision yet: "
                           f"{', '.join(undecided[:5])}{'…' if len(undecided) > 5 else ''}.")
     for item in items:
+        if item.decided_in_id is not None:
+            continue  # its team's review applied it when it closed
         if item.decision in NEEDS_ACTION and not (item.action_owner and item.action_owner.is_active and item.due_on):
             raise ReviewError(f"{item.tool_name}: “{item.get_decision_display()}” needs an active action owner and "
                               "a due date: decide it again.")
@@ -302,12 +332,15 @@ def review_reminders(*, now) -> int:
     today = timezone.localdate(now)
     queued = 0
     horizon = today + timedelta(days=max(REMINDER_DAYS))
-    for review in Review.objects.filter(status=Review.Status.SCHEDULED, held_on__gte=today, held_on__lte=horizon):
+    due_reviews = Review.objects.filter(status=Review.Status.SCHEDULED, held_on__gte=today, held_on__lte=horizon)
+    for review in due_reviews.select_related("team", "chair"):
         days_left = (review.held_on - today).days
         # The reminder whose day has come is sent, even late: a review scheduled 5 days
         # ahead gets the 14-day reminder at once and the 1-day reminder on the eve.
         due = min(d for d in REMINDER_DAYS if d >= days_left)
-        if notify(key=f"review-reminder:{review.pk}:{due}", to=lead_emails(), template="review_reminder",
-                  context={"review": review, "days_left": days_left}, now=now, teams=teams_under_review()):
+        to = [review.chair.email] if review.team_id and review.chair and review.chair.is_active else lead_emails()
+        teams = [review.team_id] if review.team_id else teams_under_review()
+        if notify(key=f"review-reminder:{review.pk}:{due}", to=to, template="review_reminder",
+                  context={"review": review, "days_left": days_left}, now=now, teams=teams):
             queued += 1
     return queued

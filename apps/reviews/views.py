@@ -26,6 +26,7 @@ from apps.reviews.services import (
     minutes_markdown,
     review_close,
     review_open,
+    teams_reviewed,
 )
 from apps.stack.forms import FilterVerdictForm
 from apps.stack.models import FILTERS
@@ -33,7 +34,7 @@ from apps.stack.services import filter_record
 
 
 def review_list(request):
-    page = paginate(request, Review.objects.order_by("-year"))
+    page = paginate(request, Review.objects.select_related("team", "chair").order_by("-year", "team__name"))
     reviews = list(page.object_list)
     # Counted per review in two grouped queries (one join would multiply items by attendees).
     items = (ReviewItem.objects.filter(review__in=reviews).values("review").order_by()
@@ -53,14 +54,15 @@ def review_list(request):
 
 @permission_required("reviews.add_review", raise_exception=True)
 def review_schedule(request):
-    form = ReviewForm(request.POST or None, today=timezone.localdate())
+    form = ReviewForm(request.POST or None, today=timezone.localdate(), by=request.user)
     if request.method == "POST" and form.is_valid():
         review = form.save(commit=False)
         review.created_by = request.user
         review.save()
         form.save_m2m()
-        messages.success(request, f"{review} is scheduled for {review.held_on:%-d %B %Y}; leads are reminded "
-                         "14 days and 1 day before.")
+        reminded = f"{review.chair} is" if review.team_id else "leads are"
+        messages.success(request, f"{review} is scheduled for {review.held_on:%-d %B %Y}, chaired by {review.chair}; "
+                         f"{reminded} reminded 14 days and 1 day before.")
         return redirect("review-detail", pk=review.pk)
     return render(request, "reviews/review_schedule.html", {"form": form})
 
@@ -71,8 +73,9 @@ BAND_ROWS = 10  # rows of each agenda band on the review page; the rest a click 
 def review_detail(request, pk):
     """The dashboard and the agenda by band, read from the frozen evidence; only the rows shown
     are loaded."""
-    review = get_object_or_404(Review.objects.select_related("previous", "closed_by"), pk=pk)
-    context = {"review": review, "attendees": list(review.attendees.all()), "total": 0}
+    review = get_object_or_404(Review.objects.select_related("previous", "closed_by", "team", "chair"), pk=pk)
+    context = {"review": review, "attendees": list(review.attendees.all()), "total": 0,
+               "teams_reviewed": teams_reviewed(review.year) if review.team_id is None else []}
     if review.opened_at is None:
         return render(request, "reviews/review_detail.html", context)
     evidence = frozen_evidence(review)

@@ -124,7 +124,8 @@ CSV_COLUMNS = ["name", "ring", "quadrant", "isNew", "description"]
 def thoughtworks(*, now) -> str:
     """The build-your-own-radar CSV: a row a tool; isNew when it came into its ring since the
     last review opened (in the last 90 days, before any review)."""
-    last = Review.objects.filter(opened_at__isnull=False).order_by("-opened_at").values_list("opened_at", flat=True).first()
+    reviews = Review.objects.filter(opened_at__isnull=False, team__isnull=True)  # the organisation's
+    last = reviews.order_by("-opened_at").values_list("opened_at", flat=True).first()
     since = last or now - NEW_WITHOUT_REVIEW
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

@@ -60,3 +60,39 @@ def left_the_form(page):
     """A saved decision leaves the rationale once htmx has settled the swap; until then the
     arrows would type into it."""
     page.wait_for_function("!document.activeElement || !document.activeElement.closest('#decision')")
+
+
+def test_a_teams_review_scheduled_and_run_in_meeting_mode(page, catalog, alice, bob, platform):
+    from apps.accounts.models import Team
+
+    data = Team.objects.create(name="Data")
+    add("Neptune", owner=bob, usage=UsageState.UNUSED, team=platform)
+    add("Airflow", owner=bob, team=data)  # another team's: not on this agenda
+    log_in(page, alice.email)
+    page.goto("/reviews/schedule/")
+    page.fill("#id_year", str(NOW.year))
+    page.select_option("#id_team", label="Platform")
+    page.fill("#id_held_on", NOW.date().isoformat())
+    page.click("button:has-text('Schedule')")
+    page.get_by_text("chaired by Alice").first.wait_for()
+    review = Review.objects.get()
+    assert (review.team, review.chair) == (platform, alice)
+
+    page.click("button:has-text('Open the review')")
+    page.get_by_text("0 of 1 decided").wait_for()
+    assert "Airflow" not in page.locator("section.agenda").inner_text()
+    page.click("text=Meeting mode")
+    page.get_by_role("heading", name="Neptune").wait_for()
+    page.wait_for_load_state()
+    page.keyboard.press("1")
+    page.keyboard.type("The vision team still logs to it")
+    page.keyboard.press("Enter")
+    page.get_by_text("1 of 1 decided").wait_for()
+    left_the_form(page)
+
+    page.goto(f"/reviews/{review.pk}/close/")
+    page.click("button:has-text('Close the review and apply the decisions')")
+    page.get_by_text("is closed").wait_for()
+    page.goto(f"/reviews/{review.pk}/minutes/")  # reopened: the minutes of the team's meeting
+    assert "The vision team still logs to it" in page.locator("main").inner_text()
+    assert Review.objects.get().status == "closed"
