@@ -1,4 +1,5 @@
-"""`python manage.py bench`: how fast the main pages answer at scale 1 and 100, and how a
+"""`python manage.py bench`: how fast the main pages answer at scales 1, 100 and 500 (or
+$BENCH_SCALES), against the bare login page as the framework's floor, and how a
 sweep of 2,000 probes with 5 % of targets hanging behaves. A benchmark that prints figures,
 not a test: it needs PostgreSQL (DATABASE_URL) and makes its own databases beside it.
 
@@ -23,17 +24,22 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 PAGES = ["/", "/stack/", "/stack/{entry}/", "/pain-points/", "/tools/", "/findings/", "/models/", "/evaluations/",
-         "/decisions/", "/reviews/", "/reviews/{review}/"]
+         "/decisions/", "/reviews/", "/reviews/{review}/", "/discovered/"]
+# The bare login page, as an anonymous visitor gets it: the framework's floor, which every
+# page's time is also given as a multiple of.
+FLOOR = "/accounts/login/"
 RUNS, WARM_UP = 15, 3
 HANGING_SHARE = 0.05
 
 
 class Command(BaseCommand):
-    help = "Time the main pages at scale 1 and 100 and a sweep of 2,000 probes (PostgreSQL only)."
+    help = "Time the main pages at scales 1, 100 and 500 and a sweep of 2,000 probes (PostgreSQL only)."
     requires_system_checks = []  # figures, not a deployment
 
     def add_arguments(self, parser):
-        parser.add_argument("--scales", default="1,100", help="Comma-separated scales to compare (default 1,100).")
+        parser.add_argument("--scales", default=os.environ.get("BENCH_SCALES") or "1,100,500",
+                            help="Comma-separated scales to compare, the first the baseline (default: $BENCH_SCALES, "
+                                 "else 1,100,500).")
         parser.add_argument("--runs", type=int, default=RUNS, help="Timed requests per page.")
         parser.add_argument("--pages", action="store_true", help="(child) time the pages of this database on request.")
         parser.add_argument("--sweep", metavar="TARGET", help="(child) sweep every probe against TARGET.")
@@ -66,15 +72,18 @@ class Command(BaseCommand):
         return done.stdout.strip().splitlines()[-1] if arguments[0] == "bench" else done.stdout
 
     def report_pages(self, results: dict, scales: list[int]) -> None:
+        """Per page: each scale's median and p95, each larger scale's median as a multiple of the
+        first's, the largest scale's as a multiple of the login page's (the floor), its queries."""
         low, high = scales[0], scales[-1]
-        self.stdout.write(f"\n{'page':24} {'median ' + str(low):>10} {'p95 ' + str(low):>9} "
-                          f"{'median ' + str(high):>11} {'p95 ' + str(high):>9} {'ratio':>6} {'queries':>8}")
-        for page in PAGES:
-            a, b = results[low][page], results[high][page]
-            self.stdout.write(
-                f"{page:24} {a['median']:8.1f}ms {a['p95']:7.1f}ms {b['median']:9.1f}ms {b['p95']:7.1f}ms "
-                f"{b['median'] / a['median']:6.2f} {b['queries']:8}"
-            )
+        head = f"{'page':24}" + "".join(f" {'median ' + str(s):>12} {'p95 ' + str(s):>10}" for s in scales)
+        head += "".join(f" {'x' + str(low) + ' @' + str(s):>9}" for s in scales[1:])
+        self.stdout.write(f"\n{head} {'x floor @' + str(high):>12} {'queries':>8}")
+        for page in [FLOOR, *PAGES]:
+            row = f"{page:24}" + "".join(f" {results[s][page]['median']:10.1f}ms {results[s][page]['p95']:8.1f}ms"
+                                          for s in scales)
+            row += "".join(f" {results[s][page]['median'] / results[low][page]['median']:9.2f}" for s in scales[1:])
+            floor = results[high][page]["median"] / results[high][FLOOR]["median"]
+            self.stdout.write(f"{row} {floor:12.2f} {results[high][page]['queries']:8}")
 
     def report_sweep(self, url: str) -> None:
         with target_server() as target:
@@ -115,10 +124,10 @@ def time_interleaved(urls: dict[int, str], runs: int) -> dict:
         for scale, url in urls.items()
     }
     try:
-        times = {scale: {page: [] for page in PAGES} for scale in urls}
+        times = {scale: {page: [] for page in [FLOOR, *PAGES]} for scale in urls}
         queries = {scale: {} for scale in urls}
         for run in range(WARM_UP + runs):
-            for page in PAGES:
+            for page in [FLOOR, *PAGES]:
                 for scale, child in children.items():
                     child.stdin.write(page + "\n")
                     child.stdin.flush()
@@ -153,14 +162,15 @@ def serve_timings(requests, out) -> None:
 
     plain_static = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     with override_settings(ALLOWED_HOSTS=["testserver"], STORAGES=plain_static):
-        client = Client()
+        client, anonymous = Client(), Client()
         client.force_login(User.objects.get(email="lead@example.com"))
         ids = {"entry": StackEntry.objects.order_by("pk").values_list("pk", flat=True).last(),
                "review": Review.objects.order_by("-year").values_list("pk", flat=True).first()}
         for line in requests:
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
-                response = client.get(line.strip().format(**ids))
+                page = line.strip()
+                response = (anonymous if page == FLOOR else client).get(page.format(**ids))
                 elapsed = (time.perf_counter() - started) * 1000
             out.write(json.dumps({"ms": elapsed, "queries": len(captured), "status": response.status_code}) + "\n")
             out.flush()
