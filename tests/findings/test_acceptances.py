@@ -3,6 +3,8 @@ shown apart and counts nowhere (the findings page, the overview, the linter's ex
 that day, when it returns; the stack file carries acceptances, so they round-trip."""
 
 import json
+import subprocess
+import sys
 from datetime import date, timedelta
 
 import pytest
@@ -248,8 +250,15 @@ def test_lint_leaves_an_accepted_finding_out_of_its_exit_code_until_it_expires(d
     assert expired.exit_code("error") == 1 and not expired.accepted
 
 
+def machine_today() -> date:
+    """The machine's day (UTC, as the command reads it), whatever moment this test's clock was moved to."""
+    answer = subprocess.run([sys.executable, "-c", "import datetime; print(datetime.datetime.now(datetime.UTC).date())"],
+                            capture_output=True, text=True, check=True)
+    return date.fromisoformat(answer.stdout.strip())
+
+
 def test_the_command_passes_a_file_whose_overlaps_are_accepted(tmp_path):
-    until = date.today() + timedelta(days=30)  # the command reads the machine's clock
+    until = machine_today() + timedelta(days=30)  # the command reads the machine's clock, not the test's
     both = "accepted_findings:\n" + "".join(
         f"  - rule: overlap\n    category: {key}\n    rationale: Moving to MLflow\n    owner: lead@example.com\n"
         f"    expires: \"{until}\"\n" for key in ("experiment-tracking", "model-registry"))
