@@ -4,11 +4,10 @@ from django import forms
 from django.conf import settings
 
 from apps.accounts.models import User
-from apps.discovery.models import URL_KINDS, DiscoverySource, Kind
+from apps.discovery.models import CREDENTIAL_PREFIX, URL_KINDS, DiscoverySource, Kind
 from apps.discovery.services import REGISTER_AS, check_path
 
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
-CREDENTIAL_PREFIX = "DISCOVERY_"
 
 
 class DiscoverySourceForm(forms.ModelForm):
@@ -26,7 +25,6 @@ class DiscoverySourceForm(forms.ModelForm):
         if name in own or name.removesuffix("_FILE") in own:
             raise forms.ValidationError(f"{name} is one of Stackledger's own settings, not a source's credential")
         if name and not name.startswith(CREDENTIAL_PREFIX):
-            # The worker holds other secrets too (a cloud key, say): a source may send only these.
             raise forms.ValidationError(f"a source's credential is a variable named {CREDENTIAL_PREFIX}…, "
                                         f"such as {CREDENTIAL_PREFIX}{name}")
         return name

@@ -14,6 +14,8 @@ class Kind(models.TextChoices):
 
 
 URL_KINDS = {Kind.PROMETHEUS, Kind.MLFLOW}
+# A source's credential is a worker variable of this name: never the worker's other secrets.
+CREDENTIAL_PREFIX = "DISCOVERY_"
 
 
 def validate_source_url(url: str) -> None:

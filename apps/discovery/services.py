@@ -12,7 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from apps.catalog.models import Tool
-from apps.discovery.models import MAX_EVIDENCE, DiscoveredTool, DiscoverySource, Kind
+from apps.discovery.models import (
+    CREDENTIAL_PREFIX,
+    MAX_EVIDENCE,
+    DiscoveredTool,
+    DiscoverySource,
+    Kind,
+)
 from apps.discovery.readers import (
     Signatures,
     SourceError,
@@ -45,8 +51,9 @@ def check_path(path: str) -> Path:
 
 def read_source(source: DiscoverySource, signatures: Signatures) -> Sweep:
     token = os.environ.get(source.credential_env, "") if source.credential_env else ""
-    if source.credential_env and not source.credential_env.startswith("DISCOVERY_"):
-        raise SourceError(f"credential_env: {source.credential_env} is not named DISCOVERY_…; the worker sends no other variable")
+    if source.credential_env and not source.credential_env.startswith(CREDENTIAL_PREFIX):
+        raise SourceError(f"credential_env: {source.credential_env} is not named {CREDENTIAL_PREFIX}…; "
+                          "the worker sends no other variable")
     if source.credential_env and not token:
         raise SourceError(f"{source.credential_env} is not set on the worker")
     if source.kind == Kind.REQUIREMENTS:
