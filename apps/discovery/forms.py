@@ -1,13 +1,9 @@
-import re
-
 from django import forms
-from django.conf import settings
 
 from apps.accounts.models import User
 from apps.discovery.models import CREDENTIAL_PREFIX, URL_KINDS, DiscoverySource, Kind
-from apps.discovery.services import REGISTER_AS, check_path
-
-ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
+from apps.discovery.services import check_path
+from apps.lib.env import VARIABLE_NAME, own_variables
 
 
 class DiscoverySourceForm(forms.ModelForm):
@@ -19,10 +15,9 @@ class DiscoverySourceForm(forms.ModelForm):
 
     def clean_credential_env(self):
         name = self.cleaned_data["credential_env"].strip()
-        if name and not ENV_NAME.match(name):
+        if name and not VARIABLE_NAME.match(name):
             raise forms.ValidationError(f"{name!r} is not an environment variable name (A-Z, 0-9 and _, at most 100)")
-        own = set(getattr(settings, "ENVIRONMENT_VARIABLES", ()))
-        if name in own or name.removesuffix("_FILE") in own:
+        if name in own_variables():
             raise forms.ValidationError(f"{name} is one of Stackledger's own settings, not a source's credential")
         if name and not name.startswith(CREDENTIAL_PREFIX):
             raise forms.ValidationError(f"a source's credential is a variable named {CREDENTIAL_PREFIX}…, "
@@ -46,22 +41,16 @@ class DiscoverySourceForm(forms.ModelForm):
 
 
 class RegisterForm(forms.Form):
+    """How a found tool goes on the stack; services.register checks the choice."""
+
     lifecycle = forms.ChoiceField(
-        label="Register as", choices=[(v, label) for v, label in [("adopted", "Adopted: in use already, an owner answers for it"),
-                                                                   ("proposed", "Proposed: to be evaluated")]
-                                      if v in REGISTER_AS],
-        initial="adopted", widget=forms.RadioSelect,
+        label="Register as", initial="adopted", widget=forms.RadioSelect,
+        choices=[("adopted", "Adopted: in use already, an owner answers for it"), ("proposed", "Proposed: to be evaluated")],
     )
     owner = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True).order_by("email"), required=False,
                                    help_text="Who answers for it. Needed for an adopted tool.")
     note = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
                            help_text="Kept with its first lifecycle step, after the evidence.")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("lifecycle") == "adopted" and not data.get("owner"):
-            self.add_error("owner", "An adopted tool needs an owner: one named person.")
-        return data
 
 
 class DismissForm(forms.Form):

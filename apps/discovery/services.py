@@ -80,8 +80,8 @@ def discover(*, now, names: list[str] | None = None) -> list[Outcome]:
     """Run the enabled sources (or those named, enabled or not) and record what they found."""
     sources = DiscoverySource.objects.all()
     sources = sources.filter(name__in=names) if names is not None else sources.filter(enabled=True)
-    signatures = Signatures(Tool.objects.all())
     tools = Tool.objects.in_bulk()
+    signatures = Signatures(tools.values())
     outcomes = []
     for source in sources:
         try:
@@ -156,9 +156,9 @@ def register(found: DiscoveredTool, *, lifecycle: str, owner, by, now, note: str
     filters still to assess), with an owner, or proposed. Raises ValidationError when the
     stack has it already or the choice is incomplete."""
     if lifecycle not in REGISTER_AS:
-        raise ValidationError("Register it as adopted (in use already) or proposed.")
+        raise ValidationError({"lifecycle": "Register it as adopted (in use already) or proposed."})
     if lifecycle == Lifecycle.ADOPTED and owner is None:
-        raise ValidationError("An adopted tool needs an owner: one named person.")
+        raise ValidationError({"owner": "An adopted tool needs an owner: one named person."})
     try:
         with transaction.atomic():
             entry = StackEntry.objects.create(tool=found.tool, lifecycle=lifecycle, owner=owner,

@@ -1,6 +1,7 @@
 """Reading settings from the environment, with `NAME_FILE` support for secrets."""
 
 import os
+import re
 from pathlib import Path
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -39,3 +40,16 @@ def env_int(name: str, default: int) -> int:
 def env_list(name: str, default: str = "") -> list[str]:
     """A comma-separated list, blanks dropped."""
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+# What a stack file or a discovery source may name as the environment variable holding a secret.
+VARIABLE_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
+
+
+def own_variables() -> set[str]:
+    """Stackledger's own settings (and their NAME_FILE forms): never read as a credential of a
+    tool, a channel or a source."""
+    from django.conf import settings
+
+    names = set(getattr(settings, "ENVIRONMENT_VARIABLES", ()))
+    return names | {f"{name}_FILE" for name in names}

@@ -36,11 +36,6 @@ class NamesField(forms.CharField):
             if len(name) > 100:
                 raise forms.ValidationError(f"{name[:20]}…: a name has at most 100 characters", code="too_long")
 
-    def run_validators(self, value):
-        """The field's validators (max_length and the like) apply to each name."""
-        for name in value:
-            super().run_validators(name)
-
     def prepare_value(self, value):
         return "\n".join(value) if isinstance(value, (list, tuple)) else value
 

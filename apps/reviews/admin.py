@@ -21,7 +21,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
 
     list_display = ["tool_name", "review", "position", "usage_state", "decision", "action_owner", "due_on"]
     list_filter = ["review", "decision", "usage_state"]
-    list_select_related = ["review", "action_owner"]
+    list_select_related = ["review__team", "action_owner"]
     search_fields = ["tool_name"]
     readonly_fields = [
         "review", "entry", "position", "tool_name", "category_keys", "category_names", "lifecycle", "usage_state",

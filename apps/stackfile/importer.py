@@ -16,13 +16,11 @@ What a file may contain, and the checks of its shape, are in schema.py.
 import copy
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.forms.models import model_to_dict
@@ -40,6 +38,7 @@ from apps.discovery.models import DiscoverySource
 from apps.findings.forms import AcceptanceRecordForm
 from apps.findings.models import Acceptance
 from apps.lib import crypto, yamlio
+from apps.lib.env import VARIABLE_NAME, own_variables
 from apps.lib.yamlio import Record, YamlError
 from apps.notifications.channels import BadChannel, normal
 from apps.notifications.models import Channel
@@ -63,7 +62,6 @@ from apps.stackfile.schema import (
     document_sections,
 )
 
-ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
 # The most records a file may hold, all sections together, and the most existing entries it may
 # move (each by its page's rules, one at a time): a file within both is checked and applied well
 # within the web server's 30 seconds (docs/stack-file.md gives the figures).
@@ -92,12 +90,6 @@ def stored_name(acceptance: Acceptance) -> str:
         "tool": acceptance.entry and acceptance.entry.tool.name, "category": acceptance.category and acceptance.category.key,
         "pain_point": acceptance.pain_point and acceptance.pain_point.title,
     })
-
-
-def reserved_variables() -> set[str]:
-    """Stackledger's own settings: a stack file may never read them as probe credentials."""
-    names = set(getattr(settings, "ENVIRONMENT_VARIABLES", ()))
-    return names | {f"{name}_FILE" for name in names}
 
 
 @dataclass
@@ -704,7 +696,7 @@ class _Importer:
         if unknown or not isinstance(name, str):
             self.error(value.line or line, where, "must be an Apprise URL as text or {url_env: NAME}")
             return None
-        if not ENV_NAME.match(name) or name in reserved_variables():
+        if not VARIABLE_NAME.match(name) or name in own_variables():
             self.error(value.line or line, f"{where}.url_env", f"{name!r} is not an environment variable a "
                        "channel may be read from (A-Z, 0-9 and _, at most 100, not one of Stackledger's settings)")
             return None
@@ -916,9 +908,9 @@ class _Importer:
         if not name:
             return
         line = spec.line_of("credential_env")
-        if not ENV_NAME.match(name):
+        if not VARIABLE_NAME.match(name):
             self.error(line, f"{path}.credential_env", f"{name!r} is not an environment variable name (A-Z, 0-9 and _, at most 100)")
-        elif name in reserved_variables():
+        elif name in own_variables():
             self.error(line, f"{path}.credential_env", f"{name} is one of Stackledger's own settings, not a probe credential")
 
     def plan_probe(self, form: ProbeForm, spec: Record, path: str) -> list[str]:

@@ -79,10 +79,9 @@ def read(root: Path, signatures: Signatures) -> Sweep:
                 raise Malformed(1, f"larger than {MAX_FILE // 1024 // 1024} MB; not read")
             text = data.decode("utf-8-sig")
             lines = Lines(text)
-            found = [(name, spec, line) for name, spec, line in READERS[kind_of(path)](text, lines)
-                     if signatures.package(name) is not None]
-            places = [(signatures.package(name), f"{where}:{line() if callable(line) else line} {spec}")
-                      for name, spec, line in found]
+            found = [(signatures.package(name), spec, line) for name, spec, line in READERS[kind_of(path)](text, lines)]
+            places = [(tool, f"{where}:{line() if callable(line) else line} {spec}")
+                      for tool, spec, line in found if tool is not None]
         except UnicodeDecodeError:
             sweep.problems.append(f"{where}: not UTF-8 text")
             continue
